@@ -1,0 +1,26 @@
+"""racecall: election-night outcome simulation.
+
+Can the trailing candidate still catch up?  Will the leader clear 50%?  Can
+the race be called?  Load a scenario, run it, read the result::
+
+    import simulate
+    scenario = simulate.load_scenario("scenarios/la-da-2020-primary.yaml")
+    result = simulate.run(scenario)
+    print(result.call.sentence)
+
+Importing this package compiles nothing; the first run loads (or builds and
+caches) the compiled kernel.
+"""
+
+from .api import Replay, replay, run
+from .errors import RacecallError, ScenarioError
+from .loader import load_scenario, load_scenario_dict
+from .results import Call, CandidateResult, Hurdle, RaceResult, ShareInterval
+from .scenario import Candidate, Count, Model, Race, Remaining, Scenario, Simulation
+
+__all__ = [
+    "Call", "Candidate", "CandidateResult", "Count", "Hurdle", "Model", "Race", "RaceResult",
+    "RacecallError", "Remaining", "Replay", "Scenario", "ScenarioError", "ShareInterval",
+    "Simulation", "load_scenario", "load_scenario_dict", "replay", "run",
+]
+__version__ = "0.1.0"

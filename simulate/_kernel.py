@@ -1,0 +1,177 @@
+"""The Monte Carlo kernel (private): draws of the final count, accumulated per block.
+
+Every array is preallocated by :mod:`simulate.engine`; the kernel only reads
+its inputs and adds into its block's rows of the outputs, so blocks are
+independent and the reduction over blocks (done by the caller, in block order)
+gives the same bits for any number of threads.  The model is documented in
+:mod:`simulate.model`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from ._numba import jit
+from ._rng import binomial, gamma, normal, uniform
+
+PLURALITY, RUNOFF_RULE, MEASURE = 0, 1, 2
+
+
+@jit
+def _draw_remaining(s, exact, median, sigma_low, sigma_high):
+    if exact:
+        return median - 1.0
+    z = normal(s)
+    r = math.floor(median * math.exp(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0
+    return max(r, 0.0)
+
+
+@jit
+def _draw_shares(s, centre, root, scale, tail_df, q):
+    k = centre.shape[0]
+    tau = 1.0
+    if tail_df > 0.0:
+        tau = math.sqrt(tail_df / (2.0 * gamma(s, 0.5 * tail_df)))
+    common = 0.0  # sum_j sqrt(m_j) z_j
+    for j in range(k):
+        z = normal(s)
+        q[j] = root[j] * z
+        common += q[j]
+    total = 0.0
+    for j in range(k):
+        v = centre[j] + scale * tau * (q[j] - centre[j] * common)
+        v = max(v, 0.0)
+        q[j] = v
+        total += v
+    for j in range(k):
+        q[j] /= total
+
+
+@jit
+def _draw_final(s, counted, q, remaining, final):
+    k = counted.shape[0]
+    left = remaining
+    mass = 1.0
+    for j in range(k - 1):
+        x = 0.0
+        if left > 0.0 and mass > 0.0:
+            x = binomial(s, left, min(q[j] / mass, 1.0))
+        final[j] = counted[j] + x
+        left -= x
+        mass -= q[j]
+    final[k - 1] = counted[k - 1] + left
+
+
+@jit
+def _rank(s, final, key, order, depth):
+    """Put the indices of the ``depth`` highest final tallies, highest first, in ``order``."""
+    k = final.shape[0]
+    for j in range(k):
+        key[j] = final[j] + 0.25 * uniform(s)  # tallies are whole numbers: this only breaks ties
+        order[j] = j
+    for i in range(depth):
+        best = i
+        for j in range(i + 1, k):
+            if key[order[j]] > key[order[best]]:
+                best = j
+        order[i], order[best] = order[best], order[i]
+
+
+@jit(parallel=True)
+def simulate_blocks(
+    states, block_draws, counted, centre, scale, tail_df,
+    remaining_exact, remaining_median, sigma_low, sigma_high,
+    rule, seats, threshold, recount_margin, yes_index,
+    hist_low, hist_scale,
+    wins, outright, advance, first, pairs, runoffs, recounts, share_sum, hist,
+):
+    """Simulate blocks of draws and accumulate their outcomes.
+
+    Parameters
+    ----------
+    states : uint64[B, 4]
+        xoshiro256++ state of each block (advanced in place).
+    block_draws : int64[B]
+        Draws in each block.
+    counted, centre : float64[K]
+        Counted votes; centre of the remaining vote's shares (sums to 1).
+    scale, tail_df : float
+        Spread of the remaining shares and Student-t degrees of freedom (0: normal).
+    remaining_exact, remaining_median, sigma_low, sigma_high
+        The remaining-vote distribution (see :mod:`simulate.model`).
+    rule, seats, threshold, recount_margin, yes_index
+        The race's rule code (0 plurality, 1 majority/top_two, 2 measure) and parameters.
+    hist_low, hist_scale : float64[K]
+        Final-share histogram origin and bins per unit share for each candidate.
+    wins, outright, advance, first : int64[B, K]
+        Per block: elected; cleared the threshold; advanced or won outright; finished first.
+    pairs : int64[B, K, K]
+        Per block: runoffs between i and j (i < j), when no one wins outright.
+    runoffs, recounts : int64[B]
+        Per block: draws going to a runoff; draws within the recount margin.
+    share_sum : float64[B, K]
+        Per block: sum of final shares.
+    hist : int64[B, K, H + 2]
+        Per block: final-share histogram, with under- and overflow bins at 0 and H + 1.
+    """
+    k = counted.shape[0]
+    nbins = hist.shape[2] - 2
+    depth = min(k, max(seats + 1, 3))
+    root = np.sqrt(centre)
+    for b in prange(states.shape[0]):
+        s = states[b]
+        q = np.empty(k)
+        final = np.empty(k)
+        key = np.empty(k)
+        order = np.empty(k, dtype=np.int64)
+        for _ in range(block_draws[b]):
+            remaining = _draw_remaining(s, remaining_exact, remaining_median, sigma_low, sigma_high)
+            _draw_shares(s, centre, root, scale, tail_df, q)
+            _draw_final(s, counted, q, remaining, final)
+            _rank(s, final, key, order, depth)
+            total = 0.0
+            for j in range(k):
+                total += final[j]
+            inv = 1.0 / total if total > 0.0 else 0.0
+            top = order[0]
+            first[b, top] += 1
+            if rule == PLURALITY:
+                for i in range(seats):
+                    wins[b, order[i]] += 1
+                if k > seats and (final[order[seats - 1]] - final[order[seats]]) * inv <= recount_margin:
+                    recounts[b] += 1
+            elif rule == RUNOFF_RULE:
+                lead = final[top] * inv
+                if lead > threshold or k == 1:
+                    wins[b, top] += 1
+                    outright[b, top] += 1
+                    advance[b, top] += 1
+                    if lead - threshold <= recount_margin:
+                        recounts[b] += 1
+                else:
+                    second = order[1]
+                    runoffs[b] += 1
+                    advance[b, top] += 1
+                    advance[b, second] += 1
+                    pairs[b, min(top, second), max(top, second)] += 1
+                    close = threshold - lead <= recount_margin
+                    if k > 2 and (final[second] - final[order[2]]) * inv <= recount_margin:
+                        close = True
+                    if close:
+                        recounts[b] += 1
+            else:
+                yes = final[yes_index] * inv
+                winner = yes_index if yes > threshold else 1 - yes_index
+                wins[b, winner] += 1
+                outright[b, winner] += 1
+                if abs(yes - threshold) <= recount_margin:
+                    recounts[b] += 1
+            for j in range(k):
+                share = final[j] * inv
+                share_sum[b, j] += share
+                pos = (share - hist_low[j]) * hist_scale[j]
+                idx = 0 if pos < 0.0 else (nbins + 1 if pos >= nbins else int(pos) + 1)
+                hist[b, j, idx] += 1

@@ -1,0 +1,149 @@
+"""Drive the compiled kernel: blocks of draws, streamed in rounds, reduced in block order.
+
+Memory does not grow with the number of draws: each round allocates the
+accumulators of :data:`ROUND_BLOCKS` blocks, which are added into running
+totals.  Blocks, their sizes and their random streams depend only on the seed
+and the number of draws, so results are identical for any thread count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import streams
+from .model import ModelArrays
+
+BLOCK_DRAWS = 16_384
+ROUND_BLOCKS = 64
+HIST_BINS = 2048
+PILOT_DRAWS = 16_384
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Outcome counts over ``draws`` simulated final counts (all arrays in candidate order)."""
+
+    draws: int
+    wins: np.ndarray
+    outright: np.ndarray
+    advance: np.ndarray
+    first: np.ndarray
+    pairs: np.ndarray
+    runoffs: int
+    recounts: int
+    share_sum: np.ndarray
+    hist: np.ndarray  # int64[K, HIST_BINS + 2]
+    hist_low: np.ndarray
+    hist_scale: np.ndarray
+
+    def share_quantile(self, j: int, q: float) -> float:
+        """Quantile ``q`` of candidate ``j``'s final share, linear within histogram bins."""
+        counts = self.hist[j]
+        target = q * self.draws
+        cum = np.cumsum(counts)
+        idx = int(np.searchsorted(cum, target, side="left"))
+        nbins = counts.shape[0] - 2
+        edge = lambda b: self.hist_low[j] + b / self.hist_scale[j]  # noqa: E731 - lower edge of inner bin b
+        if idx == 0:
+            return float(max(edge(0), 0.0))
+        if idx >= nbins + 1:
+            return float(min(edge(nbins), 1.0))
+        before = cum[idx - 1]
+        frac = (target - before) / counts[idx] if counts[idx] else 0.0
+        return float(min(max(edge(idx - 1 + frac), 0.0), 1.0))
+
+
+def _kernel():
+    from . import _kernel
+
+    return _kernel.simulate_blocks
+
+
+def _run_blocks(arrays: ModelArrays, states, block_draws, hist_low, hist_scale, nbins):
+    nb, k = states.shape[0], arrays.counted.shape[0]
+    out = {
+        "wins": np.zeros((nb, k), np.int64),
+        "outright": np.zeros((nb, k), np.int64),
+        "advance": np.zeros((nb, k), np.int64),
+        "first": np.zeros((nb, k), np.int64),
+        "pairs": np.zeros((nb, k, k), np.int64),
+        "runoffs": np.zeros(nb, np.int64),
+        "recounts": np.zeros(nb, np.int64),
+        "share_sum": np.zeros((nb, k), np.float64),
+        "hist": np.zeros((nb, k, nbins + 2), np.int64),
+    }
+    _kernel()(
+        states, block_draws, arrays.counted, arrays.centre, arrays.scale, arrays.tail_df,
+        arrays.remaining_exact, arrays.remaining_median, arrays.sigma_low, arrays.sigma_high,
+        arrays.rule, arrays.seats, arrays.threshold, arrays.recount_margin, arrays.yes_index,
+        hist_low, hist_scale, **out,
+    )
+    return out
+
+
+def _histogram_range(arrays: ModelArrays, seed: int):
+    """Per-candidate histogram origin and scale, from a pilot run on its own stream."""
+    k = arrays.counted.shape[0]
+    states = streams.block_states(seed, 0, 1, streams.PILOT)
+    pilot = _run_blocks(arrays, states, np.array([PILOT_DRAWS]), np.zeros(k), np.full(k, float(HIST_BINS)), HIST_BINS)
+    hist = pilot["hist"][0]
+    low = np.empty(k)
+    scale = np.empty(k)
+    width = 1.0 / HIST_BINS
+    for j in range(k):
+        used = np.nonzero(hist[j])[0]
+        lo = (max(used[0], 1) - 1) * width
+        hi = min(used[-1], HIST_BINS) * width
+        span = max(hi - lo, width)
+        lo, hi = max(lo - span, 0.0), min(hi + span, 1.0)
+        low[j] = lo
+        scale[j] = HIST_BINS / max(hi - lo, 1e-12)
+    return low, scale
+
+
+def accumulate(
+    arrays: ModelArrays,
+    seed: int,
+    draws: int,
+    *,
+    start: "Tally | None" = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Tally:
+    """Simulate ``draws`` final counts (continuing ``start`` if given) and return the totals.
+
+    Continuing a tally of ``n`` draws with ``m`` more gives exactly the tally of
+    ``n + m`` draws in one go, as long as ``n`` is a whole number of blocks.
+    """
+    k = arrays.counted.shape[0]
+    if start is None:
+        hist_low, hist_scale = _histogram_range(arrays, seed)
+        done = 0
+        totals = {
+            "wins": np.zeros(k, np.int64), "outright": np.zeros(k, np.int64),
+            "advance": np.zeros(k, np.int64), "first": np.zeros(k, np.int64),
+            "pairs": np.zeros((k, k), np.int64), "runoffs": 0, "recounts": 0,
+            "share_sum": np.zeros(k), "hist": np.zeros((k, HIST_BINS + 2), np.int64),
+        }
+    else:
+        if start.draws % BLOCK_DRAWS:
+            raise ValueError("can only continue a tally that ends on a block boundary")
+        hist_low, hist_scale, done = start.hist_low, start.hist_scale, start.draws
+        totals = {name: getattr(start, name).copy() if isinstance(getattr(start, name), np.ndarray) else getattr(start, name)
+                  for name in ("wins", "outright", "advance", "first", "pairs", "runoffs", "recounts", "share_sum", "hist")}
+    target = done + draws
+    while done < target:
+        first_block = done // BLOCK_DRAWS
+        n_blocks = min(ROUND_BLOCKS, -(-(target - done) // BLOCK_DRAWS))
+        sizes = np.array([min(BLOCK_DRAWS, target - done - i * BLOCK_DRAWS) for i in range(n_blocks)], np.int64)
+        states = streams.block_states(seed, first_block, n_blocks)
+        out = _run_blocks(arrays, states, sizes, hist_low, hist_scale, HIST_BINS)
+        for name, value in out.items():
+            totals[name] = totals[name] + value.sum(axis=0)
+        done += int(sizes.sum())
+        if progress is not None:
+            progress(done, target)
+    return Tally(draws=target, hist_low=hist_low, hist_scale=hist_scale,
+                 runoffs=int(totals.pop("runoffs")), recounts=int(totals.pop("recounts")), **totals)

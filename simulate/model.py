@@ -1,0 +1,133 @@
+r"""The model of the remaining vote, written out once, and its translation into flat arrays.
+
+Notation: :math:`K` candidates, counted votes :math:`c_k`, :math:`C = \sum_k c_k`.
+
+1. **How many votes remain.**  An exact ``remaining`` is used as is.  An estimate
+   with a 90% interval ``low``/``high`` becomes a *two-piece log-normal* on
+   :math:`R + 1` with median ``estimate + 1``: below the median its log-scale
+   spread is :math:`\sigma_- = \ln\frac{e+1}{l+1} / z_{0.95}`, above it
+   :math:`\sigma_+ = \ln\frac{h+1}{e+1} / z_{0.95}` (:math:`z_{0.95} = 1.6449`),
+   so that ``low`` and ``high`` are exactly its 5% and 95% quantiles, an
+   asymmetric interval stays asymmetric (ballots keep arriving by mail), and an
+   estimate of 0 with ``high`` > 0 is allowed.  Each draw takes
+   :math:`R = \max(0, \operatorname{round}(e^{\ldots}) - 1)`.
+
+2. **How the remaining votes split.**  The centre of the remaining vote's shares is
+
+   .. math:: m_k = \frac{c_k + 1/K}{C + 1} + \text{shift}_k ,
+
+   the counted shares (with one pseudo-ballot spread evenly over the candidates, so
+   that a candidate with no votes yet is not certain to get none) plus the
+   scenario's ``shift``.  The shares of the remaining vote are
+
+   .. math:: q = m + s\,\tau\,\bigl(\sqrt{m} \circ z - m\,\textstyle\sum_j \sqrt{m_j} z_j\bigr),
+             \qquad z \sim N(0, I_K),
+
+   whose covariance is :math:`s^2\tau^2(\operatorname{diag}(m) - m m^\top)`: the
+   shape of one ballot's multinomial, so the shares always sum to one and a
+   candidate's spread is :math:`s\tau\sqrt{m_k(1-m_k)}`.  The scale is
+
+   .. math:: s^2 = 4u^2 + \frac{1}{C + 1},
+
+   where :math:`u` is the scenario's ``uncertainty`` (the standard deviation of a
+   50% candidate's share of the remaining vote: how much late ballots differ
+   from counted ones) and :math:`1/(C+1)` is the sampling error of counted
+   shares estimated from :math:`C` ballots (it matters only in tiny contests).
+   :math:`\tau = 1` for normal errors; with ``tail_df`` :math:`\nu > 0`,
+   :math:`\tau = \sqrt{\nu / \chi^2_\nu}` is drawn once per draw, making the
+   errors multivariate Student-t.  Negative shares are set to zero and the
+   shares renormalised.
+
+3. **Ballot-level noise.**  Given :math:`R` and :math:`q`, the remaining tallies
+   are multinomial, drawn as conditional binomials
+   :math:`x_k \sim \operatorname{Bin}(R - \sum_{j<k} x_j,\; q_k / \sum_{j\ge k} q_j)`.
+   Each binomial is exact (inversion, or Hörmann's BTRS rejection sampler)
+   when its variance :math:`npq` is below :data:`NORMAL_MIN_VARIANCE`; above it,
+   a skewness-corrected normal (Cornish–Fisher) rounded to an integer, whose
+   distribution-function error is :math:`O(1/(npq))` — under :math:`10^{-4}` at
+   the switch (``tests/test_rng.py`` measures it against scipy).
+
+4. **Final tallies** are :math:`c_k + x_k`; shares are of their sum.  Exact ties
+   are broken uniformly at random, as by lot.
+
+With ``uncertainty`` 0, an exact remaining count and a large count, :math:`s \to 0`
+and the remaining ballots are a multinomial sample at the counted shares.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ScenarioError
+from .scenario import Count, Scenario
+
+Z95 = 1.6448536269514722
+#: Binomials with variance n p (1 - p) at or above this use the corrected normal.
+NORMAL_MIN_VARIANCE = 10_000.0
+
+RULE_CODES = {"plurality": 0, "majority": 1, "top_two": 1, "measure": 2}
+
+
+@dataclass(frozen=True)
+class ModelArrays:
+    """Flat inputs of the Monte Carlo kernel for one count of one race."""
+
+    counted: np.ndarray  # float64[K]
+    centre: np.ndarray  # float64[K], sums to 1
+    scale: float  # s in the module docstring
+    tail_df: float
+    remaining_exact: bool
+    remaining_median: float  # of R + 1
+    sigma_low: float
+    sigma_high: float
+    rule: int
+    seats: int
+    threshold: float
+    recount_margin: float
+    yes_index: int  # measure only, else -1
+
+
+def centre_shares(scenario: Scenario, count: Count) -> np.ndarray:
+    """The centre :math:`m` of the remaining vote's shares; raises if a shift makes one negative."""
+    counted = np.asarray(count.counted, dtype=np.float64)
+    k = len(counted)
+    centre = (counted + 1.0 / k) / (counted.sum() + 1.0) + np.asarray(scenario.model.shift)
+    for cid, value in zip(scenario.ids, centre):
+        if value <= 0.0:
+            raise ScenarioError(
+                scenario.source, f"model.shift.{cid}",
+                f"leaves {cid} a share of the remaining vote of {value:.4f}; shares must stay positive",
+            )
+    return centre / centre.sum()
+
+
+def prepare(scenario: Scenario, count: Count) -> ModelArrays:
+    """Translate a scenario and one of its counts into the kernel's flat inputs."""
+    race, remaining = scenario.race, count.remaining
+    counted = np.asarray(count.counted, dtype=np.float64)
+    total = float(counted.sum())
+    scale = math.sqrt(4.0 * scenario.model.uncertainty**2 + 1.0 / (total + 1.0))
+    median = remaining.estimate + 1.0
+    if remaining.exact:
+        sigma_low = sigma_high = 0.0
+    else:
+        sigma_low = math.log(median / (remaining.low + 1.0)) / Z95
+        sigma_high = math.log((remaining.high + 1.0) / median) / Z95
+    return ModelArrays(
+        counted=counted,
+        centre=centre_shares(scenario, count),
+        scale=scale,
+        tail_df=scenario.model.tail_df,
+        remaining_exact=remaining.exact,
+        remaining_median=median,
+        sigma_low=sigma_low,
+        sigma_high=sigma_high,
+        rule=RULE_CODES[race.rule],
+        seats=race.seats,
+        threshold=race.threshold,
+        recount_margin=race.recount_margin,
+        yes_index=scenario.ids.index("yes") if race.rule == "measure" else -1,
+    )

@@ -1,0 +1,51 @@
+"""The scenario schema: every key, its type, its bounds and its default, in one place.
+
+The loader (:mod:`simulate.loader`) checks a scenario against these
+declarations and nothing else; a key not declared here is rejected.
+"""
+
+from __future__ import annotations
+
+# Top-level sections: name -> required?
+SECTIONS = {
+    "race": True,
+    "candidates": True,
+    "count": True,
+    "model": False,
+    "simulation": False,
+    "snapshots": False,
+    "final": False,
+}
+
+RACE_KEYS = ("name", "date", "rule", "threshold", "seats", "recount_margin")
+CANDIDATE_KEYS = ("id", "name", "party")
+COUNT_KEYS = ("as_of", "counted", "remaining")
+FINAL_KEYS = ("as_of", "counted")
+REMAINING_KEYS = ("estimate", "low", "high")
+MODEL_KEYS = ("shift", "uncertainty", "tail_df")
+SIMULATION_KEYS = ("draws", "seed", "call_confidence", "min_counted_fraction")
+
+DEFAULTS = {
+    "race.threshold": 0.5,
+    "race.seats": 1,
+    "race.recount_margin": 0.005,
+    # Standard deviation of a 50% candidate's share of the remaining vote; see
+    # simulate.model for the full definition and the README for the evidence.
+    "model.uncertainty": 0.05,
+    "model.tail_df": 0.0,
+    "simulation.draws": 1_000_000,
+    "simulation.seed": 0,
+    "simulation.call_confidence": 0.995,
+    "simulation.min_counted_fraction": 0.05,
+}
+
+# Bounds that keep a run meaningful and a machine alive.
+MAX_VOTES = 10_000_000_000
+MAX_DRAWS = 1_000_000_000
+MAX_CANDIDATES = 200
+MAX_SNAPSHOTS = 10_000
+MAX_FILE_BYTES = 20_000_000
+MAX_SEED = 2**63 - 1
+SHIFT_SUM_TOLERANCE = 1e-6
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+MEASURE_IDS = ("yes", "no")
