@@ -86,7 +86,7 @@ def simulate_blocks(
     remaining_exact, remaining_median, sigma_low, sigma_high,
     rule, seats, threshold, recount_margin, yes_index,
     hist_low, hist_scale,
-    wins, outright, advance, first, pairs, runoffs, recounts, share_sum, hist,
+    wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
 ):
     """Simulate blocks of draws and accumulate their outcomes.
 
@@ -112,8 +112,8 @@ def simulate_blocks(
         Per block: runoffs between i and j (i < j), when no one wins outright.
     runoffs, recounts : int64[B]
         Per block: draws going to a runoff; draws within the recount margin.
-    share_sum : float64[B, K]
-        Per block: sum of final shares.
+    share_sum, share_min, share_max : float64[B, K]
+        Per block: sum, minimum and maximum of final shares (min/max start at +inf/-inf).
     hist : int64[B, K, H + 2]
         Per block: final-share histogram, with under- and overflow bins at 0 and H + 1.
     """
@@ -172,6 +172,8 @@ def simulate_blocks(
             for j in range(k):
                 share = final[j] * inv
                 share_sum[b, j] += share
+                share_min[b, j] = min(share_min[b, j], share)
+                share_max[b, j] = max(share_max[b, j], share)
                 pos = (share - hist_low[j]) * hist_scale[j]
                 idx = 0 if pos < 0.0 else (nbins + 1 if pos >= nbins else int(pos) + 1)
                 hist[b, j, idx] += 1

@@ -41,8 +41,9 @@ def run(
     draws = scenario.simulation.draws if draws is None else draws
     seed = scenario.simulation.seed if seed is None else seed
     set_threads(threads)
-    tally = engine.accumulate(prepare(scenario, count), seed, draws, progress=progress)
-    return summarise(scenario, count, tally, seed)
+    arrays = prepare(scenario, count)
+    tally = engine.accumulate(arrays, seed, draws, progress=progress)
+    return summarise(scenario, count, tally.reordered(arrays.order), seed)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,8 @@ Z_CALL = 3.090232306167813  # one-sided 99.9% normal quantile
 
 def lower_bound(p: float, n: int, z: float = Z_CALL) -> float:
     """Wilson score lower bound of a proportion ``p`` observed in ``n`` draws."""
+    if n == math.inf:
+        return p
     if n <= 0:
         return 0.0
     z2 = z * z
@@ -42,13 +44,17 @@ def lower_bound(p: float, n: int, z: float = Z_CALL) -> float:
     return max((centre - spread) / (1 + z2 / n), 0.0)
 
 
-def make_call(rule, seats, ids, names, tally, level, too_early) -> Call:
-    """Decide the race at ``level`` from a :class:`simulate.engine.Tally`."""
-    n = tally.draws
+def make_call(rule, seats, ids, names, tally, level, too_early, settled=False) -> Call:
+    """Decide the race at ``level`` from a :class:`simulate.engine.Tally`.
+
+    ``settled``: nothing is left to count, so the outcome is not a Monte Carlo
+    estimate (only exact ties are random) and no error bound is subtracted.
+    """
+    n = math.inf if settled else tally.draws
     if rule == "plurality":
-        call = _plurality(seats, ids, names, tally.wins / n, n, level)
+        call = _plurality(seats, ids, names, tally.wins / tally.draws, n, level)
     elif rule == "measure":
-        call = _measure(ids, tally.wins / n, n, level)
+        call = _measure(ids, tally.wins / tally.draws, n, level)
     else:
         call = _runoff(ids, names, tally, n, level)
     if too_early:
@@ -66,8 +72,13 @@ def _join(names) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _ranked(values, ids) -> list[int]:
+    """Indices by value, highest first, ties by id (so candidate order never matters)."""
+    return sorted(range(len(ids)), key=lambda j: (-values[j], ids[j]))
+
+
 def _plurality(seats, ids, names, p, n, level) -> Call:
-    order = np.argsort(-p, kind="stable")
+    order = _ranked(p, ids)
     decided, missing_lb = [], 0.0
     for j in order[:seats]:
         gap = 1.0 - lower_bound(p[j], n)
@@ -75,7 +86,7 @@ def _plurality(seats, ids, names, p, n, level) -> Call:
             break
         decided.append(int(j))
         missing_lb += gap
-    top = order[:seats]
+    top = list(order[:seats])
     confidence = max(1.0 - float(np.sum(1.0 - p[top])), 0.0)
     winners = tuple(ids[j] for j in decided)
     who = _join(names[j] for j in decided) if decided else ""
@@ -103,22 +114,23 @@ def _measure(ids, p, n, level) -> Call:
 
 
 def _runoff(ids, names, tally, n, level) -> Call:
-    outright = tally.outright / n
-    best = int(np.argmax(outright))
+    d = tally.draws
+    outright = tally.outright / d
+    best = _ranked(outright, ids)[0]
     if lower_bound(outright[best], n) >= level:
         p = float(outright[best])
         return Call("called", "winner", (ids[best],), p, level, f"Called: {names[best]} wins outright, {_pct(p)} confident.")
-    pairs = tally.pairs / n
-    a, b = np.unravel_index(int(np.argmax(pairs)), pairs.shape)
-    in_runoff = (tally.advance - tally.outright) / n
-    first, second = sorted((int(a), int(b)), key=lambda j: -in_runoff[j])
+    pairs = tally.pairs / d
+    a, b = min(zip(*np.triu_indices(len(ids), 1)), key=lambda ab: (-pairs[ab], ids[ab[0]], ids[ab[1]]))
+    in_runoff = (tally.advance - tally.outright) / d
+    first, second = sorted((int(a), int(b)), key=lambda j: (-in_runoff[j], ids[j]))
     p_pair = float(pairs[a, b])
     if lower_bound(p_pair, n) >= level:
         return Call("called", "runoff", (ids[first], ids[second]), p_pair, level,
                     f"Runoff: {names[first]} vs {names[second]}, {_pct(p_pair)} confident.")
-    p_runoff = tally.runoffs / n
+    p_runoff = tally.runoffs / d
     if lower_bound(p_runoff, n) >= level:
-        sure = [j for j in np.argsort(-in_runoff, kind="stable") if lower_bound(in_runoff[j], n) >= level]
+        sure = [j for j in _ranked(in_runoff, ids) if lower_bound(in_runoff[j], n) >= level]
         who = f"{_join(names[j] for j in sure)} in it, second place still open" if sure else "both places still open"
         return Call("runoff", "runoff", tuple(ids[j] for j in sure), p_runoff, level,
                     f"Runoff, {_pct(p_runoff)} confident: {who}.")

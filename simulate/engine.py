@@ -8,7 +8,7 @@ and the number of draws, so results are identical for any thread count.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -16,6 +16,7 @@ import numpy as np
 from . import streams
 from .model import ModelArrays
 
+_TOTALS = ("wins", "outright", "advance", "first", "pairs", "runoffs", "recounts", "share_sum", "share_min", "share_max", "hist")
 BLOCK_DRAWS = 16_384
 ROUND_BLOCKS = 64
 HIST_BINS = 2048
@@ -35,12 +36,28 @@ class Tally:
     runoffs: int
     recounts: int
     share_sum: np.ndarray
+    share_min: np.ndarray
+    share_max: np.ndarray
     hist: np.ndarray  # int64[K, HIST_BINS + 2]
     hist_low: np.ndarray
     hist_scale: np.ndarray
 
+    def reordered(self, order: np.ndarray) -> "Tally":
+        """This tally (in the kernel's order: position i is scenario candidate
+        ``order[i]``) in the scenario's candidate order."""
+        inv = np.argsort(order)
+        return replace(
+            self, wins=self.wins[inv], outright=self.outright[inv], advance=self.advance[inv],
+            first=self.first[inv], pairs=np.triu(_symmetric(self.pairs)[np.ix_(inv, inv)], 1), share_sum=self.share_sum[inv],
+            share_min=self.share_min[inv], share_max=self.share_max[inv], hist=self.hist[inv], hist_low=self.hist_low[inv], hist_scale=self.hist_scale[inv],
+        )
+
     def share_quantile(self, j: int, q: float) -> float:
-        """Quantile ``q`` of candidate ``j``'s final share, linear within histogram bins."""
+        """Quantile ``q`` of candidate ``j``'s final share, linear within histogram bins,
+        never outside the smallest and largest share drawn."""
+        return float(min(max(self._binned_quantile(j, q), self.share_min[j]), self.share_max[j]))
+
+    def _binned_quantile(self, j: int, q: float) -> float:
         counts = self.hist[j]
         target = q * self.draws
         cum = np.cumsum(counts)
@@ -54,6 +71,11 @@ class Tally:
         before = cum[idx - 1]
         frac = (target - before) / counts[idx] if counts[idx] else 0.0
         return float(min(max(edge(idx - 1 + frac), 0.0), 1.0))
+
+
+def _symmetric(pairs: np.ndarray) -> np.ndarray:
+    """Runoff pair counts (upper triangle) as a symmetric matrix."""
+    return pairs + pairs.T
 
 
 def _kernel():
@@ -73,6 +95,8 @@ def _run_blocks(arrays: ModelArrays, states, block_draws, hist_low, hist_scale, 
         "runoffs": np.zeros(nb, np.int64),
         "recounts": np.zeros(nb, np.int64),
         "share_sum": np.zeros((nb, k), np.float64),
+        "share_min": np.full((nb, k), np.inf),
+        "share_max": np.full((nb, k), -np.inf),
         "hist": np.zeros((nb, k, nbins + 2), np.int64),
     }
     _kernel()(
@@ -125,14 +149,14 @@ def accumulate(
             "wins": np.zeros(k, np.int64), "outright": np.zeros(k, np.int64),
             "advance": np.zeros(k, np.int64), "first": np.zeros(k, np.int64),
             "pairs": np.zeros((k, k), np.int64), "runoffs": 0, "recounts": 0,
-            "share_sum": np.zeros(k), "hist": np.zeros((k, HIST_BINS + 2), np.int64),
+            "share_sum": np.zeros(k), "share_min": np.full(k, np.inf), "share_max": np.full(k, -np.inf), "hist": np.zeros((k, HIST_BINS + 2), np.int64),
         }
     else:
         if start.draws % BLOCK_DRAWS:
             raise ValueError("can only continue a tally that ends on a block boundary")
         hist_low, hist_scale, done = start.hist_low, start.hist_scale, start.draws
         totals = {name: getattr(start, name).copy() if isinstance(getattr(start, name), np.ndarray) else getattr(start, name)
-                  for name in ("wins", "outright", "advance", "first", "pairs", "runoffs", "recounts", "share_sum", "hist")}
+                  for name in _TOTALS}
     target = done + draws
     while done < target:
         first_block = done // BLOCK_DRAWS
@@ -141,7 +165,12 @@ def accumulate(
         states = streams.block_states(seed, first_block, n_blocks)
         out = _run_blocks(arrays, states, sizes, hist_low, hist_scale, HIST_BINS)
         for name, value in out.items():
-            totals[name] = totals[name] + value.sum(axis=0)
+            if name == "share_min":
+                totals[name] = np.minimum(totals[name], value.min(axis=0))
+            elif name == "share_max":
+                totals[name] = np.maximum(totals[name], value.max(axis=0))
+            else:
+                totals[name] = totals[name] + value.sum(axis=0)
         done += int(sizes.sum())
         if progress is not None:
             progress(done, target)

@@ -151,7 +151,7 @@ class _Checker:
         count = self.count_section(doc["count"], "count", ids)
         snapshots = self.snapshots(doc.get("snapshots"), ids)
         final = self.final(doc.get("final"), ids)
-        return Scenario(
+        scenario = Scenario(
             source=self.source,
             race=race,
             candidates=candidates,
@@ -161,6 +161,11 @@ class _Checker:
             snapshots=snapshots,
             final=final,
         )
+        from .model import centre_shares  # the shift must leave every share of the remaining vote >= 0
+
+        for c in (count, *snapshots):
+            centre_shares(scenario, c)
+        return scenario
 
     def race(self, value: Any) -> Race:
         race = self.mapping(value, "race", schema.RACE_KEYS)

@@ -50,8 +50,13 @@ Notation: :math:`K` candidates, counted votes :math:`c_k`, :math:`C = \sum_k c_k
 4. **Final tallies** are :math:`c_k + x_k`; shares are of their sum.  Exact ties
    are broken uniformly at random, as by lot.
 
-With ``uncertainty`` 0, an exact remaining count and a large count, :math:`s \to 0`
-and the remaining ballots are a multinomial sample at the counted shares.
+With ``uncertainty`` 0 the share model is switched off entirely (:math:`s = 0`,
+:math:`m_k = c_k / C + \text{shift}_k`, no pseudo-ballot): with an exact
+remaining count the remaining ballots are then a multinomial sample at the
+counted shares, the "naive" model that backtests compare against.
+
+The kernel always sees the candidates sorted by id (``ModelArrays.order``), so
+the order in which a scenario lists them cannot change any number.
 """
 
 from __future__ import annotations
@@ -88,15 +93,30 @@ class ModelArrays:
     threshold: float
     recount_margin: float
     yes_index: int  # measure only, else -1
+    order: np.ndarray  # int64[K]: kernel position i holds scenario candidate order[i]
+
+
+def canonical_order(ids: tuple[str, ...]) -> np.ndarray:
+    """Positions of the candidates sorted by id: the order the kernel sees them in."""
+    return np.array(sorted(range(len(ids)), key=lambda j: ids[j]), dtype=np.int64)
 
 
 def centre_shares(scenario: Scenario, count: Count) -> np.ndarray:
-    """The centre :math:`m` of the remaining vote's shares; raises if a shift makes one negative."""
-    counted = np.asarray(count.counted, dtype=np.float64)
-    k = len(counted)
-    centre = (counted + 1.0 / k) / (counted.sum() + 1.0) + np.asarray(scenario.model.shift)
-    for cid, value in zip(scenario.ids, centre):
-        if value <= 0.0:
+    """The centre :math:`m` of the remaining vote's shares, in the kernel's (id) order.
+
+    Raises :class:`ScenarioError` if a shift makes a share negative.
+    """
+    order = canonical_order(scenario.ids)
+    counted = np.asarray(count.counted, dtype=np.float64)[order]
+    k, total = len(counted), counted.sum()
+    if scenario.model.uncertainty > 0.0:
+        base = (counted + 1.0 / k) / (total + 1.0)
+    else:
+        base = counted / total if total > 0 else np.full(k, 1.0 / k)
+    centre = base + np.asarray(scenario.model.shift)[order]
+    for j, value in zip(order, centre):
+        if value < 0.0:
+            cid = scenario.ids[j]
             raise ScenarioError(
                 scenario.source, f"model.shift.{cid}",
                 f"leaves {cid} a share of the remaining vote of {value:.4f}; shares must stay positive",
@@ -109,15 +129,17 @@ def prepare(scenario: Scenario, count: Count) -> ModelArrays:
     race, remaining = scenario.race, count.remaining
     counted = np.asarray(count.counted, dtype=np.float64)
     total = float(counted.sum())
-    scale = math.sqrt(4.0 * scenario.model.uncertainty**2 + 1.0 / (total + 1.0))
+    u = scenario.model.uncertainty
+    scale = math.sqrt(4.0 * u * u + 1.0 / (total + 1.0)) if u > 0.0 else 0.0
     median = remaining.estimate + 1.0
     if remaining.exact:
         sigma_low = sigma_high = 0.0
     else:
         sigma_low = math.log(median / (remaining.low + 1.0)) / Z95
         sigma_high = math.log((remaining.high + 1.0) / median) / Z95
+    order = canonical_order(scenario.ids)
     return ModelArrays(
-        counted=counted,
+        counted=counted[order],
         centre=centre_shares(scenario, count),
         scale=scale,
         tail_df=scenario.model.tail_df,
@@ -129,5 +151,6 @@ def prepare(scenario: Scenario, count: Count) -> ModelArrays:
         seats=race.seats,
         threshold=race.threshold,
         recount_margin=race.recount_margin,
-        yes_index=scenario.ids.index("yes") if race.rule == "measure" else -1,
+        yes_index=int(np.nonzero(order == scenario.ids.index("yes"))[0][0]) if race.rule == "measure" else -1,
+        order=order,
     )

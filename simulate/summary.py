@@ -81,7 +81,8 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int) -> Race
             pairs.append((ids[a], ids[b], float(tally.pairs[a, b] / n)))
         pairs.sort(key=lambda t: -t[2])
     too_early = total == 0 or counted_fraction < scenario.simulation.min_counted_fraction
-    call = make_call(race.rule, race.seats, ids, names, tally, scenario.simulation.call_confidence, too_early)
+    settled = count.remaining.exact and count.remaining.estimate == 0
+    call = make_call(race.rule, race.seats, ids, names, tally, scenario.simulation.call_confidence, too_early, settled)
     return RaceResult(
         race=race.name, rule=race.rule, as_of=count.as_of, draws=n, seed=seed,
         leader=ids[leader] if leader is not None else None,

@@ -1,0 +1,537 @@
+r"""Backtest: replay count histories whose final result is known, and score the model.
+
+For every contest and every snapshot the race is simulated with what was known
+then (the snapshot's count and remaining vote) and scored against ``final``.
+
+Truth
+    From ``final.counted``: plurality, the ``seats`` highest; majority/top_two,
+    the leader if above ``threshold`` (strictly) else a runoff between the top
+    two; a measure passes when its yes share is strictly above ``threshold``.
+    Exact ties at a deciding place are broken by candidate id (as
+    :func:`simulate.summary.standing` does) and listed in the report.
+
+Predictions
+    One per candidate per contest per snapshot: the probability that the
+    candidate is among the eventual winners -- ``p_win`` (plurality),
+    ``p_advance`` (majority/top_two: elected outright or in the runoff); a
+    measure gives one prediction, ``P(passes)`` = ``p_win`` of ``yes``.  The
+    outcome is 1 if the candidate is among the winners (the runoff pair), else 0.
+    Contests where the rules alone decide every prediction (plurality with as
+    many seats as candidates; majority/top_two with at most two candidates,
+    where both always advance) score 0 whatever the model does: their
+    predictions are left out and counted in ``fixed_predictions``.
+
+Metrics (over the :math:`N` predictions :math:`p_i` with outcomes :math:`y_i`)
+    ``brier`` :math:`= \frac1N\sum (p_i - y_i)^2`; ``brier_naive`` the same for
+    the zero-uncertainty model (``uncertainty`` 0, ``tail_df`` 0, no shift: the
+    remaining vote splits like the counted vote, up to the model's sampling
+    spread :math:`1/(C+1)` and the ballot-level binomial noise, which stay);
+    ``log_loss`` :math:`= -\frac1N\sum y_i\ln p_i + (1-y_i)\ln(1-p_i)` with
+    :math:`p` clipped to :math:`[10^{-6}, 1-10^{-6}]`; ``ece``
+    :math:`= \sum_b \frac{n_b}{N}\,|\bar p_b - \bar y_b|` over 10 equal-width
+    bins (:math:`p = 1` in the last); ``coverage90`` the share of (candidate,
+    snapshot) 90% intervals of the final share (``share_final.low/high``)
+    containing the final share, over contests with at least two candidates.
+
+Calls
+    ``calls`` counts (contest, snapshot) pairs with status ``called`` or
+    ``runoff``.  A *wrong call* is one of those whose claim the truth
+    contradicts (:func:`simulate.replay_flags.compatible`): a ``called`` outcome
+    or winners that differ from the final ones; a ``runoff`` status when there
+    was no runoff or with a listed candidate not in it.  Seats a ``too_close``
+    plurality call lists as decided are checked the same way and reported
+    apart as ``wrong_seats``.  ``called_by_release[i]``: the fraction of the
+    contests with a snapshot ``i`` whose call there is ``called``.
+
+Monte Carlo error: with the default 20,000 draws a call needs the simulated
+probability's 99.9% Wilson lower bound at the level (see :mod:`simulate.calls`):
+a simulated probability of at least 0.99217 for 0.99, 0.99654 for 0.995 and
+0.99969 for 0.999 (the standard error at 0.995 is 0.0005), so calls come
+slightly later than with a million draws, never earlier.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from . import api
+from .errors import RacecallError, ScenarioError
+from .replay_flags import Claim, claim, compatible, snapshot_flags
+from .scenario import Scenario
+from .summary import standing
+
+DEFAULT_DRAWS = 20_000
+DEFAULT_WORKERS = 2
+ECE_BINS = 10
+CLIP = 1e-6
+MODEL_OVERRIDES = ("uncertainty", "tail_df")
+
+
+# -- truth and metrics (pure functions) -------------------------------------------------
+
+@dataclass(frozen=True)
+class Truth:
+    """The final outcome: ``winners`` are the elected, the runoff pair, or ``("yes",)``/``("no",)``."""
+
+    outcome: str  # winner | runoff | passes | fails
+    winners: tuple[str, ...]
+    shares: tuple[float, ...]  # final shares, candidate order
+    tie: tuple[str, ...] = ()  # candidates tied at a deciding place
+
+    def claim(self) -> Claim:
+        return Claim(self.outcome, frozenset(self.winners), True, len(self.winners))
+
+
+def truth(scenario: Scenario) -> Truth:
+    """The outcome of ``scenario.final`` under the race's rule."""
+    race, ids, final = scenario.race, scenario.ids, scenario.final.counted
+    total = sum(final)
+    shares = tuple(v / total if total else 0.0 for v in final)
+    if race.rule == "measure":
+        yes = shares[ids.index("yes")]
+        tie = ("yes", "no") if final[ids.index("yes")] == race.threshold * total else ()
+        return Truth("passes" if yes > race.threshold else "fails", ("yes",) if yes > race.threshold else ("no",), shares, tie)
+    order = standing(ids, final)
+    if race.rule == "plurality":
+        places, outcome = race.seats, "winner"
+    elif shares[order[0]] > race.threshold or len(ids) == 1:
+        places, outcome = 1, "winner"
+    else:
+        places, outcome = 2, "runoff"
+    tie = ()
+    if len(ids) > places and final[order[places - 1]] == final[order[places]]:
+        tie = tuple(ids[j] for j in order if final[j] == final[order[places - 1]])
+    return Truth(outcome, tuple(ids[j] for j in order[:places]), shares, tie)
+
+
+def predicted_ids(scenario: Scenario) -> tuple[str, ...]:
+    """The candidates predicted for (empty when the rules alone decide them all)."""
+    race, ids = scenario.race, scenario.ids
+    if race.rule == "measure":
+        return ("yes",)
+    if race.rule == "plurality" and race.seats >= len(ids):
+        return ()
+    if race.rule in ("majority", "top_two") and len(ids) <= 2:
+        return ()
+    return ids
+
+
+def prediction(result, cid: str) -> float:
+    """P(``cid`` is among the eventual winners) from one snapshot's result."""
+    c = result.candidate(cid)
+    return c.p_advance if result.rule in ("majority", "top_two") else c.p_win
+
+
+def brier(p, y) -> float:
+    p, y = np.asarray(p, float), np.asarray(y, float)
+    return float(np.mean((p - y) ** 2)) if p.size else math.nan
+
+
+def log_loss(p, y) -> float:
+    p, y = np.clip(np.asarray(p, float), CLIP, 1 - CLIP), np.asarray(y, float)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))) if p.size else math.nan
+
+
+def reliability(p, y, bins: int = ECE_BINS) -> tuple[tuple[int, float, float], ...]:
+    """Per equal-width bin: (count, mean prediction, observed frequency); empty bins give nan."""
+    p, y = np.asarray(p, float), np.asarray(y, float)
+    idx = np.minimum((p * bins).astype(int), bins - 1)
+    out = []
+    for b in range(bins):
+        sel = idx == b
+        n = int(sel.sum())
+        out.append((n, float(p[sel].mean()) if n else math.nan, float(y[sel].mean()) if n else math.nan))
+    return tuple(out)
+
+
+def ece(p, y, bins: int = ECE_BINS) -> float:
+    n = len(p)
+    if not n:
+        return math.nan
+    return float(sum(k / n * abs(mp - my) for k, mp, my in reliability(p, y, bins) if k))
+
+
+def is_wrong(result, t: Truth) -> bool:
+    """Whether the call of ``result`` (status called or runoff) is contradicted by the truth."""
+    mine = claim(result)
+    return result.call.status in ("called", "runoff") and mine is not None and not compatible(mine, t.claim())
+
+
+def wrong_seats(result, t: Truth) -> bool:
+    """A too_close plurality call listing a decided seat that the final count does not give."""
+    return result.call.status == "too_close" and result.rule == "plurality" and not set(result.call.winners) <= set(t.winners)
+
+
+# -- the report -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WrongCall:
+    contest: str
+    snapshot: int
+    as_of: str | None
+    call: str
+    confidence: float
+    truth: str
+
+    def to_dict(self) -> dict:
+        return {"contest": self.contest, "snapshot": self.snapshot, "as_of": self.as_of,
+                "call": self.call, "confidence": round(self.confidence, 6), "truth": self.truth}
+
+
+@dataclass(frozen=True)
+class BacktestReport:
+    contests: int
+    snapshots: int
+    predictions: int
+    fixed_predictions: int
+    calls: int
+    wrong_calls: tuple[WrongCall, ...]
+    wrong_seats: tuple[WrongCall, ...]
+    brier: float
+    brier_naive: float | None
+    log_loss: float
+    log_loss_naive: float | None
+    ece: float
+    coverage90: float
+    intervals: int
+    called_by_release: tuple[float, ...]
+    reliability: tuple[tuple[int, float, float], ...]
+    flags: dict
+    ties: tuple[str, ...]
+    settings: dict
+    seconds: float
+    scores: tuple = field(default=(), compare=False, repr=False)  # (p, y) arrays for plots
+
+    def to_dict(self) -> dict:
+        r = lambda x: None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 6)  # noqa: E731
+        return {
+            "contests": self.contests, "snapshots": self.snapshots, "predictions": self.predictions,
+            "fixed_predictions": self.fixed_predictions, "calls": self.calls,
+            "wrong_calls": [w.to_dict() for w in self.wrong_calls],
+            "wrong_seats": [w.to_dict() for w in self.wrong_seats],
+            "brier": r(self.brier), "brier_naive": r(self.brier_naive),
+            "log_loss": r(self.log_loss), "log_loss_naive": r(self.log_loss_naive),
+            "ece": r(self.ece), "coverage90": r(self.coverage90), "intervals": self.intervals,
+            "called_by_release": [r(x) for x in self.called_by_release],
+            "reliability": [{"count": n, "predicted": r(mp), "observed": r(my)} for n, mp, my in self.reliability],
+            "flags": dict(self.flags), "ties": list(self.ties),
+            "settings": dict(self.settings), "seconds": round(self.seconds, 1),
+        }
+
+    def text(self) -> str:
+        s = self.settings
+        naive = lambda x: "" if x is None else f"   (zero-uncertainty model: {x:.4f})"  # noqa: E731
+        lines = [
+            f"Backtest of {self.contests} contests, {self.snapshots} snapshots "
+            f"(uncertainty {s['uncertainty']}, tail_df {s['tail_df']}; {s['draws']:,} draws, seed {s['seed']}, "
+            f"call level {s['call_confidence']})",
+            "",
+            f"predictions   {self.predictions:,}  ({self.fixed_predictions:,} more fixed by the rules, not scored)",
+            f"brier         {self.brier:.4f}{naive(self.brier_naive)}",
+            f"log_loss      {self.log_loss:.4f}{naive(self.log_loss_naive)}",
+            f"ece           {self.ece:.4f}",
+            f"coverage90    {self.coverage90:.3f} of {self.intervals:,} final-share intervals",
+            f"calls         {self.calls:,} (called or runoff), wrong {len(self.wrong_calls)}",
+            "called by release  " + "  ".join(f"{i + 1}:{100 * x:.0f}%" for i, x in enumerate(self.called_by_release)),
+            "flags         " + ", ".join(f"{k} {v}" for k, v in self.flags.items()),
+            "",
+        ]
+        lines.append("Wrong calls:" if self.wrong_calls else "Wrong calls: none.")
+        lines += [f"  {w.contest}, release {w.snapshot + 1} ({w.as_of}): {w.call} ({100 * w.confidence:.2f}%); final: {w.truth}"
+                  for w in self.wrong_calls]
+        if self.wrong_seats:
+            lines.append("Seats listed as decided in a too_close call that the final count does not give:")
+            lines += [f"  {w.contest}, release {w.snapshot + 1} ({w.as_of}): {w.call}; final: {w.truth}" for w in self.wrong_seats]
+        if self.ties:
+            lines.append("Final ties (broken by candidate id): " + "; ".join(self.ties))
+        lines.append(f"\n{self.seconds:.0f} s")
+        return "\n".join(lines)
+
+
+# -- running ------------------------------------------------------------------------------
+
+def check_overrides(overrides: dict | None) -> dict:
+    """Validate ``model_overrides`` (``uncertainty``, ``tail_df``); raises :class:`RacecallError`."""
+    overrides = dict(overrides or {})
+    for key, value in overrides.items():
+        if key not in MODEL_OVERRIDES:
+            raise RacecallError(f"model override {key!r} is not one of {', '.join(MODEL_OVERRIDES)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise RacecallError(f"model override {key} must be a number, got {value!r}")
+    if not 0.0 <= overrides.get("uncertainty", 0.0) <= 0.5:
+        raise RacecallError(f"uncertainty must be in [0, 0.5], got {overrides['uncertainty']}")
+    tail_df = overrides.get("tail_df", 0.0)
+    if not (tail_df == 0.0 or 2.0 <= tail_df <= 1000.0):
+        raise RacecallError(f"tail_df must be 0 (normal errors) or between 2 and 1000, got {tail_df}")
+    return {k: float(v) for k, v in overrides.items()}
+
+
+def _seed(seed: int, contest: int, snapshot: int) -> int:
+    state = np.random.SeedSequence(seed, spawn_key=(contest, snapshot)).generate_state(2, np.uint64)
+    return int(state[0]) >> 1
+
+
+def _simulate_contest(task):
+    """Worker: the model's and the naive model's results for every snapshot of one contest."""
+    index, scenario, draws, seed, threads, naive = task
+    counts = scenario.snapshots or (scenario.count,)
+    runs = [tuple(api.run(scenario, count=c, draws=draws, seed=_seed(seed, index, j), threads=threads)
+                  for j, c in enumerate(counts))]
+    if naive:
+        flat = replace(scenario, model=replace(scenario.model, uncertainty=0.0, tail_df=0.0,
+                                               shift=(0.0,) * len(scenario.ids)))
+        runs.append(tuple(api.run(flat, count=c, draws=draws, seed=_seed(seed, index, j), threads=threads)
+                          for j, c in enumerate(counts)))
+    return tuple(runs)
+
+
+def _prepare(scenario: Scenario, overrides: dict, call_confidence: float) -> Scenario:
+    if scenario.final is None:
+        raise ScenarioError(scenario.source, "final", "is required for a backtest (the final count to score against)")
+    return replace(scenario, model=replace(scenario.model, **overrides),
+                   simulation=replace(scenario.simulation, call_confidence=call_confidence))
+
+
+def backtest(scenarios, *, draws: int = DEFAULT_DRAWS, seed: int = 0, call_confidence: float = 0.995,
+             model_overrides: dict | None = None, workers: int | None = None, naive: bool = True,
+             executor: Executor | None = None) -> BacktestReport:
+    """Simulate every snapshot of every scenario and score it against the scenario's ``final``.
+
+    Parameters
+    ----------
+    scenarios : iterable of Scenario
+        Validated scenarios with ``snapshots`` (else their ``count`` is the one snapshot) and ``final``.
+    draws, seed : int
+        Per simulation; each (contest, snapshot) gets its own seed derived from ``seed``.
+    call_confidence : float
+        The call level, replacing each scenario's ``simulation.call_confidence``.
+    model_overrides : dict, optional
+        ``uncertainty`` and/or ``tail_df`` replacing each scenario's model settings.
+    workers : int, optional
+        Processes (default 2); 1 runs in this process with the kernel's own threads.
+    naive : bool
+        Also run the zero-uncertainty model for ``brier_naive`` (doubles the time).
+    executor : Executor, optional
+        A pool to reuse (e.g. across a calibration grid); ``workers`` is then ignored.
+    """
+    start = time.perf_counter()
+    overrides = check_overrides(model_overrides)
+    scenarios = tuple(_prepare(s, overrides, call_confidence) for s in scenarios)
+    workers = DEFAULT_WORKERS if workers is None else max(1, int(workers))
+    if executor is None and workers > 1 and len(scenarios) > 1:
+        with worker_pool(workers) as pool:
+            return backtest(scenarios, draws=draws, seed=seed, call_confidence=call_confidence,
+                            model_overrides=overrides, naive=naive, executor=pool)
+    threads = 1 if executor is not None else None
+    tasks = [(i, s, draws, seed, threads, naive) for i, s in enumerate(scenarios)]
+    runs = list(executor.map(_simulate_contest, tasks, chunksize=2) if executor is not None else map(_simulate_contest, tasks))
+    settings = {"draws": draws, "seed": seed, "call_confidence": call_confidence,
+                "uncertainty": overrides.get("uncertainty", "per scenario"),
+                "tail_df": overrides.get("tail_df", "per scenario")}
+    return score(scenarios, runs, settings, time.perf_counter() - start)
+
+
+def worker_pool(workers: int = DEFAULT_WORKERS) -> ProcessPoolExecutor:
+    """A process pool for :func:`backtest` (spawned: no forked Numba thread pools)."""
+    import multiprocessing
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def score(scenarios, runs, settings: dict, seconds: float = 0.0) -> BacktestReport:
+    """Score simulation results (``runs[i] = (results, naive_results?)`` for ``scenarios[i]``)."""
+    p, y, pn, covered = [], [], [], []
+    wrong, seats_wrong, ties, fixed = [], [], [], 0
+    called: dict[int, list[int]] = {}
+    calls = snapshots = 0
+    flags = {"retracted": 0, "withdrawn": 0, "winner_not_leading": 0}
+    for scenario, run in zip(scenarios, runs):
+        results, naive = run[0], (run[1] if len(run) > 1 else None)
+        t = truth(scenario)
+        if t.tie:
+            ties.append(f"{scenario.race.name}: {', '.join(t.tie)}")
+        ids = predicted_ids(scenario)
+        fixed += 0 if ids else len(scenario.ids) * len(results)
+        for f in (f for snap in snapshot_flags(api.Replay(scenario.race.name, results), scenario.race.threshold,
+                                                   scenario.race.seats) for f in snap):
+            flags[f] += 1
+        for j, res in enumerate(results):
+            snapshots += 1
+            for cid in ids:
+                p.append(prediction(res, cid))
+                y.append(1.0 if cid in t.winners else 0.0)
+                if naive is not None:
+                    pn.append(prediction(naive[j], cid))
+            if len(scenario.ids) > 1:
+                covered += [c.share_final.low <= s <= c.share_final.high for c, s in zip(res.candidates, t.shares)]
+            status = res.call.status
+            calls += status in ("called", "runoff")
+            called.setdefault(j, []).append(status == "called")
+            for bad, out in ((is_wrong(res, t), wrong), (wrong_seats(res, t), seats_wrong)):
+                if bad:
+                    out.append(_wrong(scenario, j, res, t))
+    return BacktestReport(
+        contests=len(scenarios), snapshots=snapshots, predictions=len(p), fixed_predictions=fixed,
+        calls=calls, wrong_calls=tuple(wrong), wrong_seats=tuple(seats_wrong),
+        brier=brier(p, y), brier_naive=brier(pn, y) if pn else None,
+        log_loss=log_loss(p, y), log_loss_naive=log_loss(pn, y) if pn else None,
+        ece=ece(p, y), coverage90=float(np.mean(covered)) if covered else math.nan, intervals=len(covered),
+        called_by_release=tuple(float(np.mean(called[j])) for j in sorted(called)),
+        reliability=reliability(p, y), flags=flags, ties=tuple(ties), settings=settings, seconds=seconds,
+        scores=(np.asarray(p), np.asarray(y)),
+    )
+
+
+def _describe(outcome: str | None, winners, names: dict) -> str:
+    who = ", ".join(names.get(w, w) for w in winners)
+    if outcome == "runoff":
+        return f"runoff {' vs '.join(names.get(w, w) for w in winners)}" if len(winners) == 2 else f"runoff with {who or 'anyone'}"
+    if outcome in ("passes", "fails"):
+        return f"measure {outcome}"
+    return f"{who} elected"
+
+
+def _wrong(scenario: Scenario, j: int, res, t: Truth) -> WrongCall:
+    names = {c.id: c.name for c in scenario.candidates}
+    call = _describe(res.call.outcome if res.call.status != "too_close" else "winner", res.call.winners, names)
+    if res.call.status == "runoff":
+        call = f"runoff certain, {', '.join(names[w] for w in res.call.winners) or 'nobody'} in it"
+    tie = f" (tie: {', '.join(t.tie)})" if t.tie else ""
+    return WrongCall(scenario.race.name, j, res.as_of, call, res.call.confidence, _describe(t.outcome, t.winners, names) + tie)
+
+
+# -- histories and the command line ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class History:
+    scenarios: tuple[Scenario, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
+def load_history(path, kind: str | None = None, pass_rates=None) -> History:
+    """Scenarios with ``final`` from a LA County ``timeframes.json`` or a directory of scenario YAML files.
+
+    ``kind`` (``primary``/``general``) is required for a timeframes file;
+    ``pass_rates`` is a ``results.json`` supplying measure thresholds the
+    timeframes file lacks.  Raises :class:`RacecallError` on bad input.
+    """
+    from .loader import load_scenario, load_scenario_dict
+
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+        if not files:
+            raise RacecallError(f"{path}: no scenario files (*.yaml) in this directory")
+        scenarios = tuple(load_scenario(f) for f in files)
+        for s in scenarios:
+            _prepare(s, {}, s.simulation.call_confidence)
+        return History(scenarios)
+    if kind not in ("primary", "general"):
+        raise RacecallError(f"{path}: --kind primary or --kind general is required to import a timeframes file")
+    from .importers.la_county import ImportFormatError, measure_overrides_from_results, scenarios_from_timeframes
+
+    try:
+        overrides = measure_overrides_from_results(pass_rates) if pass_rates else None
+        report = scenarios_from_timeframes(path, kind, overrides)
+    except ImportFormatError as exc:
+        raise RacecallError(str(exc)) from None
+    scenarios = tuple(load_scenario_dict(data, f"{path}#{slug}") for slug, data in report.scenarios)
+    if not scenarios:
+        raise RacecallError(f"{path}: no contest could be imported")
+    return History(scenarios, tuple(report.skipped))
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def _level(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not 0.5 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0.5, 1), got {value}")
+    return value
+
+
+def add_history_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments shared by ``backtest`` and ``calibrate``."""
+    parser.add_argument("history", metavar="HISTORY", help="a LA County timeframes.json, or a directory of scenario "
+                        "YAML files with snapshots and final")
+    parser.add_argument("--kind", choices=("primary", "general"), help="the election (required for a timeframes.json)")
+    parser.add_argument("--pass-rates", metavar="RESULTS_JSON", help="take measure thresholds from this results.json "
+                        "(the March 2024 timeframes.json has none; without it its measures are skipped)")
+    parser.add_argument("--draws", type=_positive_int, default=DEFAULT_DRAWS, help=f"draws per simulation (default {DEFAULT_DRAWS:,})")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--confidence", type=_level, default=0.995, help="call level (default 0.995)")
+    parser.add_argument("--workers", type=_positive_int, default=DEFAULT_WORKERS, help=f"processes (default {DEFAULT_WORKERS})")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``backtest`` on the main CLI's subparsers."""
+    parser = subparsers.add_parser("backtest", help="replay count histories with known results and score the model",
+                                   description="Simulate every snapshot of every contest and score it against the final count.")
+    add_history_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--plot", metavar="DIR", help="write a reliability diagram and calls by release (PNG, SVG) here")
+    parser.add_argument("--calibration", metavar="FILE", help="use the uncertainty and tail_df of this file "
+                        "(from racecall calibrate) instead of each scenario's")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def run(args) -> int:
+    """``racecall backtest``: print the report; user errors raise :class:`RacecallError`."""
+    overrides = {}
+    if args.calibration:
+        from .calibrate import read_calibration
+
+        overrides = read_calibration(args.calibration).model_overrides()
+    history = load_history(args.history, args.kind, args.pass_rates)
+    report = backtest(history.scenarios, draws=args.draws, seed=args.seed, call_confidence=args.confidence,
+                      model_overrides=overrides, workers=args.workers)
+    if args.json:
+        out = report.to_dict()
+        out["skipped"] = [{"contest": c, "reason": r} for c, r in history.skipped]
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        print(report.text())
+        if history.skipped:
+            print(f"\nSkipped by the importer: {len(history.skipped)} contest(s)")
+            print("\n".join(f"  {c}: {r}" for c, r in history.skipped))
+    if args.plot:
+        from . import plots
+
+        written = plots.reliability_diagram(report, args.plot) + plots.called_by_release(report, args.plot)
+        print("wrote " + ", ".join(os.fspath(p) for p in written), file=__import__("sys").stderr)
+    return 0
+
+
+def main(argv=None) -> int:
+    """Stand-alone entry point (``python -m simulate.backtest HISTORY ...``)."""
+    import sys
+
+    parser = argparse.ArgumentParser(prog="racecall")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["backtest", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return args.handler(args)
+    except RacecallError as exc:
+        print(f"racecall: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Importers that turn election offices' result files into racecall scenarios."""

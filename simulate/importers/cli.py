@@ -1,0 +1,141 @@
+"""``racecall import la-county FILE --kind primary|general --out DIR`` -- the importer's command line.
+
+The main CLI wires this in with :func:`add_parser`, which sets ``handler`` (and ``func``)
+to :func:`run` on the parsed arguments. ``run`` prints a short summary and returns the exit status: 0 when the file
+was imported (skipped contests and warnings are listed, they are not errors), 2 when the
+input file cannot be read or is not in the expected format (one line naming the file),
+1 when the scenario files cannot be written.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .la_county import (ImportFormatError, measure_overrides_from_results,
+                        scenarios_from_results, scenarios_from_timeframes, write_scenarios)
+from .la_rules import RULES, parse_threshold
+
+OVERRIDE_HELP = (
+    "set how the contest titled TITLE (exactly as in the file) is decided; RULE is one of "
+    f"{', '.join(RULES)} or empty to keep the mapped rule, THRESHOLD a share such as 0.55, "
+    "55%% or 2/3, SEATS an integer; repeatable")
+
+
+def parse_override(text: str) -> tuple[str, dict]:
+    """``TITLE=RULE[:THRESHOLD[:SEATS]]`` -> ``(title, partial rule dict)``."""
+    title, sep, spec = text.rpartition("=")
+    parts = spec.split(":")
+    if not sep or not title.strip() or len(parts) > 3:
+        raise argparse.ArgumentTypeError(
+            f"expected TITLE=RULE[:THRESHOLD[:SEATS]], got {text!r}")
+    rule, threshold, seats = (parts + ["", ""])[:3]
+    out: dict = {}
+    if rule.strip():
+        if rule.strip() not in RULES:
+            raise argparse.ArgumentTypeError(f"rule {rule!r} is not one of {', '.join(RULES)}")
+        out["rule"] = rule.strip()
+    if threshold.strip():
+        try:
+            out["threshold"] = parse_threshold(threshold)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"threshold {threshold!r} is not a share between 0 and 1") from None
+    if seats.strip():
+        if not seats.strip().isdigit() or int(seats) < 1:
+            raise argparse.ArgumentTypeError(f"seats {seats!r} is not a positive integer")
+        out["seats"] = int(seats)
+    if not out:
+        raise argparse.ArgumentTypeError(f"override {text!r} sets nothing")
+    return title, out
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``import`` (with the ``la-county`` source) on the main CLI's subparsers."""
+    parser = subparsers.add_parser(
+        "import", help="turn an election office's result file into scenario files",
+        description="Turn an election office's result file into one scenario file per contest.")
+    sources = parser.add_subparsers(dest="source", metavar="SOURCE")
+    sources.required = True
+    la = sources.add_parser(
+        "la-county", help="Los Angeles County Registrar-Recorder/County Clerk files",
+        description="Import the Los Angeles County registrar's results.json (final count) or "
+                    "timeframes.json (every release, as replayable snapshots; the remaining "
+                    "vote in each snapshot is hindsight: final release minus counted).")
+    la.add_argument("file", metavar="FILE", help="results.json or timeframes.json")
+    la.add_argument("--kind", required=True, choices=("primary", "general"),
+                    help="the election: decides how single-seat contests are mapped")
+    la.add_argument("--out", required=True, metavar="DIR", help="directory for the YAML files")
+    la.add_argument("--format", choices=("results", "timeframes"), default=None,
+                    help="file format (default: from the file name, else its contents)")
+    la.add_argument("--override", action="append", default=[], type=parse_override,
+                    metavar="TITLE=RULE[:THRESHOLD[:SEATS]]", help=OVERRIDE_HELP)
+    la.add_argument("--pass-rates", metavar="RESULTS_JSON", default=None,
+                    help="take measure thresholds from this results.json (the March 2024 "
+                         "timeframes.json has no pass rates); --override still wins")
+    la.set_defaults(func=run, handler=run)
+    return parser
+
+
+def _format(args) -> str:
+    if args.format:
+        return args.format
+    name = Path(args.file).name.lower()
+    for fmt in ("timeframes", "results"):
+        if fmt in name:
+            return fmt
+    try:
+        with open(args.file, encoding="utf-8-sig") as fh:
+            data = json.load(fh)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ImportFormatError(f"{args.file}: cannot read JSON: {exc}") from None
+    if isinstance(data, dict) and "Election" in data:
+        return "results"
+    if isinstance(data, dict) and "contests" in data and "dates" in data:
+        return "timeframes"
+    raise ImportFormatError(f"{args.file}: neither a results.json nor a timeframes.json; "
+                            "pass --format")
+
+
+def run(args) -> int:
+    """Import, write the scenario files, print the summary; returns the exit status."""
+    try:
+        overrides = measure_overrides_from_results(args.pass_rates) if args.pass_rates else {}
+        overrides.update(dict(args.override))
+        fmt = _format(args)
+        if fmt == "results":
+            report = scenarios_from_results(args.file, args.kind, overrides)
+        else:
+            report = scenarios_from_timeframes(args.file, args.kind, overrides)
+    except ImportFormatError as exc:
+        print(f"racecall import: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        write_scenarios(report, args.out)
+    except OSError as exc:
+        print(f"racecall import: error: cannot write scenarios to {args.out}: {exc}",
+              file=sys.stderr)
+        return 1
+    total = len(report.scenarios) + len(report.skipped)
+    print(f"imported {len(report.scenarios)} of {total} contests from {args.file} ({fmt}) "
+          f"into {args.out}")
+    print(f"skipped {len(report.skipped)}" + (":" if report.skipped else ""))
+    for name, reason in report.skipped:
+        print(f"  - {name}: {reason}")
+    print(f"warnings {len(report.warnings)}" + (":" if report.warnings else ""))
+    for name, message in report.warnings:
+        print(f"  - {name}: {message}")
+    return 0
+
+
+def main(argv=None) -> int:
+    """Stand-alone entry point (``python -m simulate.importers.cli import la-county ...``)."""
+    parser = argparse.ArgumentParser(prog="racecall")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

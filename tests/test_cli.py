@@ -1,0 +1,79 @@
+"""The command line: exit codes, one-line errors, the contract's JSON keys, the founding races."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from simulate.cli import main
+
+CONTRACT_KEYS = {"race", "as_of", "draws", "seed", "leader", "candidates", "p_leader_overtaken", "hurdle", "p_recount", "call"}
+CANDIDATE_KEYS = {"id", "counted", "p_win", "p_win_se", "p_outright", "p_advance", "share_final"}
+
+
+def run_json(capsys, *args):
+    assert main(["run", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_primary_is_not_called_for_lacey(capsys):
+    out = run_json(capsys, "scenarios/la-da-2020-primary.yaml")
+    assert CONTRACT_KEYS <= out.keys()
+    for cand in out["candidates"]:
+        assert CANDIDATE_KEYS <= cand.keys() and {"mean", "low", "high"} <= cand["share_final"].keys()
+    assert {"status", "outcome", "winners", "confidence", "level"} <= out["call"].keys()
+    assert {"candidate", "needs_share_of_remaining", "leader_needs_share_of_remaining"} <= out["hurdle"].keys()
+    assert out["leader"] == "lacey" and out["draws"] == 1_000_000 and out["seed"] == 2020
+    assert not (out["call"]["status"] == "called" and out["call"]["outcome"] == "winner")
+    lacey = next(c for c in out["candidates"] if c["id"] == "lacey")
+    assert 0.2 < lacey["p_outright"] < 0.9  # an honest model is not sure either way
+    assert lacey["share_final"]["low"] < 0.487 < lacey["share_final"]["high"]  # her final share
+
+
+def test_general_is_called_for_gascon(capsys):
+    out = run_json(capsys, "scenarios/la-da-2020-general.yaml")
+    assert out["call"]["status"] == "called" and out["call"]["winners"] == ["gascon"]
+    assert out["call"]["level"] == 0.995 and out["call"]["confidence"] >= 0.995
+
+
+def test_draws_and_seed_override(capsys):
+    out = run_json(capsys, "scenarios/la-da-2020-general.yaml", "--draws", "20000", "--seed", "5")
+    assert out["draws"] == 20_000 and out["seed"] == 5
+
+
+def test_table_and_sentence(capsys):
+    assert main(["run", "scenarios/la-da-2020-general.yaml", "--draws", "50000"]) == 0
+    text = capsys.readouterr().out
+    assert "George Gascón" in text and "p_win" in text and "final share (90%)" in text
+    assert "Called: George Gascón wins outright" in text
+
+
+def test_bad_scenario_exits_2_with_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("race: {name: x, rule: plurality}\ncandidates: [{id: a}]\ncount: {counted: {a: -5}, remaining: 0}\n")
+    assert main(["run", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"racecall: error: {bad}: count.counted.a: must not be negative, got -5\n"
+
+
+def test_no_traceback_from_the_console(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("race: [\n")
+    proc = subprocess.run([sys.executable, "-m", "simulate", "run", str(bad), "--json"], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr and str(bad) in proc.stderr
+
+
+def test_bad_option_exits_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "scenarios/la-da-2020-general.yaml", "--draws", "-3"])
+    assert info.value.code == 2
+
+
+def test_import_compiles_nothing():
+    code = "import sys, simulate; print('numba' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "False"
