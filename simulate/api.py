@@ -7,10 +7,14 @@ from typing import Callable
 
 from . import engine
 from ._numba import set_threads
+from .calls import lower_bound
 from .model import prepare
 from .results import RaceResult
 from .scenario import Count, Scenario
 from .summary import summarise
+
+#: Draws in the first round of a run with a precision target (64 blocks).
+FIRST_ROUND = engine.ROUND_BLOCKS * engine.BLOCK_DRAWS
 
 
 def run(
@@ -20,6 +24,8 @@ def run(
     draws: int | None = None,
     seed: int | None = None,
     threads: int | None = None,
+    precision: float | None = None,
+    max_draws: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RaceResult:
     """Simulate how the remaining votes may split and call the race.
@@ -34,16 +40,47 @@ def run(
         Override the scenario's ``simulation`` settings.
     threads : int, optional
         Worker threads (results do not depend on it).
+    precision : float, optional
+        Instead of a fixed number of draws, keep doubling them (from
+        :data:`FIRST_ROUND`) until every reported probability's standard error
+        is at most ``precision`` or the call is settled either way, up to
+        ``max_draws``.  The result's ``draws`` says how many were used.
     progress : callable, optional
-        Called as ``progress(done, total)`` after each round of blocks.
+        Called as ``progress(done, goal)`` after each round of blocks.
     """
     count = scenario.count if count is None else count
-    draws = scenario.simulation.draws if draws is None else draws
-    seed = scenario.simulation.seed if seed is None else seed
+    sim = scenario.simulation
+    seed = sim.seed if seed is None else seed
+    precision = sim.precision if precision is None else precision
     set_threads(threads)
     arrays = prepare(scenario, count)
-    tally = engine.accumulate(arrays, seed, draws, progress=progress)
-    return summarise(scenario, count, tally.reordered(arrays.order), seed)
+
+    def finish(tally):
+        return summarise(scenario, count, tally.reordered(arrays.order), seed)
+
+    if precision is None:
+        return finish(engine.accumulate(arrays, seed, sim.draws if draws is None else draws, progress=progress))
+    cap = sim.max_draws if max_draws is None else max_draws
+    tally = engine.accumulate(arrays, seed, min(FIRST_ROUND, cap), progress=progress)
+    result = finish(tally)
+    while tally.draws < cap and not _settled(result, precision):
+        tally = engine.accumulate(arrays, seed, min(tally.draws, cap - tally.draws), start=tally, progress=progress)
+        result = finish(tally)
+    return result
+
+
+def _settled(result: RaceResult, precision: float) -> bool:
+    """Every probability known to ``precision``, or the call cannot change with more draws."""
+    n = result.draws
+    ses = []
+    for c in result.candidates:
+        for p in (c.p_win, c.p_outright, c.p_advance):
+            if p is not None:
+                ses.append((p * (1 - p) / n) ** 0.5)
+    if max(ses) <= precision:
+        return True
+    p, level = result.call.confidence, result.call.level
+    return lower_bound(p, n) >= level or 1.0 - lower_bound(1.0 - p, n) < level
 
 
 @dataclass(frozen=True)

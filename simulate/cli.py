@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
+from pathlib import Path
 
 from .errors import RacecallError
+
+#: Sub-commands that live in their own modules: module -> its ``add_parser(subparsers)``.
+_PLUGINS = ("simulate.importers.cli", "simulate.backtest", "simulate.calibrate")
 
 
 def _positive_int(text: str) -> int:
@@ -29,24 +34,59 @@ def _seed(text: str) -> int:
     return value
 
 
+def _precision(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not 1e-6 <= value <= 0.1:
+        raise argparse.ArgumentTypeError(f"must be between 1e-06 and 0.1, got {value}")
+    return value
+
+
+def _simulation_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--draws", type=_positive_int, help="number of simulated final counts")
+    p.add_argument("--seed", type=_seed, help="random seed")
+    p.add_argument("--threads", type=_positive_int, help="worker threads (results do not depend on it)")
+    p.add_argument("--precision", type=_precision, help="draw until every probability's standard error is at most this")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="racecall", description="Election-night outcome simulation and race calls.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, help_text in (("run", "simulate the count as it stands and call the race"),
-                            ("replay", "simulate every snapshot of the count's history")):
-        p = sub.add_parser(name, help=help_text)
-        p.add_argument("scenario", help="scenario YAML file")
-        p.add_argument("--draws", type=_positive_int, help="number of simulated final counts")
-        p.add_argument("--seed", type=_seed, help="random seed")
-        p.add_argument("--threads", type=_positive_int, help="worker threads (results do not depend on it)")
-        p.add_argument("--json", action="store_true", help="print the result as JSON")
-    try:
-        from .importers import cli as import_cli
-    except ImportError:
-        import_cli = None
-    if import_cli is not None:
-        import_cli.add_parser(sub)
+    run = sub.add_parser("run", help="simulate the count as it stands and call the race")
+    run.add_argument("scenario", help="scenario YAML file")
+    _simulation_options(run)
+    run.set_defaults(handler=_run)
+    replay = sub.add_parser("replay", help="simulate every snapshot of the count's history")
+    replay.add_argument("scenario", help="scenario YAML file with snapshots")
+    _simulation_options(replay)
+    replay.add_argument("--plot", metavar="FILE", help="also draw the count's history (PNG or SVG, needs matplotlib)")
+    replay.set_defaults(handler=_replay)
+    bench = sub.add_parser("bench", help="run the speed benchmarks (from a source checkout)")
+    bench.add_argument("args", nargs=argparse.REMAINDER, help="passed to benchmarks/run.py")
+    bench.set_defaults(handler=_bench)
+    for name in _PLUGINS:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if hasattr(module, "add_parser"):
+            module.add_parser(sub)
     return parser
+
+
+def _options(args) -> dict:
+    from .progress import ProgressBar
+
+    return {"draws": args.draws, "seed": args.seed, "threads": args.threads, "precision": args.precision,
+            "progress": ProgressBar.for_terminal(args.quiet)}
+
+
+def _print(obj, args, text) -> None:
+    print(json.dumps(obj.to_dict(), indent=2, ensure_ascii=False) if args.json else text(obj))
 
 
 def _run(args) -> int:
@@ -54,24 +94,52 @@ def _run(args) -> int:
     from .loader import load_scenario
 
     scenario = load_scenario(args.scenario)
-    if args.draws is not None and args.draws > 1_000_000_000:
-        raise RacecallError(f"--draws: at most 1,000,000,000, got {args.draws:,}")
-    options = {"draws": args.draws, "seed": args.seed, "threads": args.threads}
-    if args.command == "run":
+    options = _options(args)
+    try:
         result = api.run(scenario, **options)
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if args.json else report.race_table(result))
-    else:
-        result = api.replay(scenario, **options)
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if args.json else report.replay_table(result))
+    finally:
+        if options["progress"] is not None:
+            options["progress"].close()
+    _print(result, args, report.race_table)
+    return 0
+
+
+def _replay(args) -> int:
+    from . import api, report
+    from .loader import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    options = _options(args)
+    options.pop("progress")
+    result = api.replay(scenario, **options)
+    try:
+        from .replay_flags import flag_replay
+    except ImportError:
+        flag_replay = None
+    if flag_replay is not None:
+        result = flag_replay(result)
+    if args.plot:
+        from .plots import replay_plot
+
+        replay_plot(result, args.plot)
+    _print(result, args, report.replay_table)
+    return 0
+
+
+def _bench(args) -> int:
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+    if not script.exists():
+        raise RacecallError("racecall bench runs benchmarks/run.py from a source checkout; none was found next to the package")
+    import runpy
+
+    sys.argv = [str(script), *args.args]
+    runpy.run_path(str(script), run_name="__main__")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
-        if args.command in ("run", "replay"):
-            return _run(args)
         return args.handler(args)
     except RacecallError as exc:
         print(f"racecall: error: {exc}", file=sys.stderr)

@@ -278,11 +278,16 @@ class _Checker:
     def simulation(self, value: Any) -> Simulation:
         section = {} if value is None else self.mapping(value, "simulation", schema.SIMULATION_KEYS)
         d = schema.DEFAULTS
+        precision = section.get("precision", d["simulation.precision"])
+        if precision is not None:
+            precision = self.number(precision, "simulation.precision", 1e-6, 0.1)
         return Simulation(
             draws=self.integer(section.get("draws", d["simulation.draws"]), "simulation.draws", 1, schema.MAX_DRAWS),
             seed=self.integer(section.get("seed", d["simulation.seed"]), "simulation.seed", 0, schema.MAX_SEED),
             call_confidence=self.number(section.get("call_confidence", d["simulation.call_confidence"]), "simulation.call_confidence", 0.5, 1.0, open_high=True),
             min_counted_fraction=self.number(section.get("min_counted_fraction", d["simulation.min_counted_fraction"]), "simulation.min_counted_fraction", 0.0, 1.0, open_high=True),
+            precision=precision,
+            max_draws=self.integer(section.get("max_draws", d["simulation.max_draws"]), "simulation.max_draws", 1, schema.MAX_DRAWS),
         )
 
 

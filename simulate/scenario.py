@@ -64,6 +64,8 @@ class Simulation:
     seed: int
     call_confidence: float
     min_counted_fraction: float
+    precision: float | None = None
+    max_draws: int = 100_000_000
 
 
 @dataclass(frozen=True)

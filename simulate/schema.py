@@ -23,7 +23,7 @@ COUNT_KEYS = ("as_of", "counted", "remaining")
 FINAL_KEYS = ("as_of", "counted")
 REMAINING_KEYS = ("estimate", "low", "high")
 MODEL_KEYS = ("shift", "uncertainty", "tail_df")
-SIMULATION_KEYS = ("draws", "seed", "call_confidence", "min_counted_fraction")
+SIMULATION_KEYS = ("draws", "seed", "call_confidence", "min_counted_fraction", "precision", "max_draws")
 
 DEFAULTS = {
     "race.threshold": 0.5,
@@ -37,6 +37,10 @@ DEFAULTS = {
     "simulation.seed": 0,
     "simulation.call_confidence": 0.995,
     "simulation.min_counted_fraction": 0.05,
+    # Optional: keep drawing until every reported probability's standard error is
+    # at most this (or the call is settled either way), up to max_draws.
+    "simulation.precision": None,
+    "simulation.max_draws": 100_000_000,
 }
 
 # Bounds that keep a run meaningful and a machine alive.

@@ -77,3 +77,29 @@ def test_import_compiles_nothing():
     code = "import sys, simulate; print('numba' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "False"
+
+
+def test_precision_draws_until_target(capsys):
+    out = run_json(capsys, "scenarios/la-da-2020-primary.yaml", "--precision", "0.0003")
+    assert out["draws"] > 1_048_576 and out["draws"] % 1_048_576 == 0
+    assert all(c["p_win_se"] <= 0.0003 for c in out["candidates"])
+
+
+def test_precision_stops_when_the_call_is_settled(capsys):
+    out = run_json(capsys, "scenarios/la-da-2020-general.yaml", "--precision", "0.00001")
+    assert out["draws"] == 1_048_576 and out["call"]["status"] == "called"
+
+
+def test_progress_bar_only_after_delay():
+    import io
+
+    from simulate.progress import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(stream, delay=0.0)
+    bar(50, 100)
+    bar.close()
+    assert "50/100 draws" in stream.getvalue()
+    quiet = io.StringIO()
+    ProgressBar(quiet, delay=60.0)(50, 100)
+    assert quiet.getvalue() == ""
