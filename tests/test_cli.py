@@ -79,10 +79,16 @@ def test_import_compiles_nothing():
     assert proc.stdout.strip() == "False"
 
 
-def test_precision_draws_until_target(capsys):
-    out = run_json(capsys, "scenarios/la-da-2020-primary.yaml", "--precision", "0.0003")
+def test_precision_draws_until_target(tmp_path, capsys):
+    # at a level of 0.56 Lacey's 55.7% is too near to settle the call: only precision stops it
+    text = open("scenarios/la-da-2020-primary.yaml").read().replace("call_confidence: 0.995", "call_confidence: 0.56")
+    path = tmp_path / "near.yaml"
+    path.write_text(text)
+    out = run_json(capsys, str(path), "--precision", "0.0003")
     assert out["draws"] > 1_048_576 and out["draws"] % 1_048_576 == 0
     assert all(c["p_win_se"] <= 0.0003 for c in out["candidates"])
+    previous = (out["draws"] // 2) ** -0.5 * max(c["p_win"] * (1 - c["p_win"]) for c in out["candidates"]) ** 0.5
+    assert previous > 0.0003  # it did not draw more than it needed
 
 
 def test_precision_stops_when_the_call_is_settled(capsys):
