@@ -300,7 +300,7 @@ def test_results_primary_rules_skips_and_warnings():
     assert s["MEMBER OF THE STATE ASSEMBLY, 65th District"]["race"]["seats"] == 1
     assert report.warnings == (
         ("MEMBER OF THE STATE ASSEMBLY, 65th District",
-         "seats reduced from 2 to 1: only 1 candidate(s), all of whom are elected"),)
+         "seats reduced from 2 to 1: only 1 candidate(s) on the ballot"),)
 
 
 def test_results_general_rules_skips_and_warnings():
@@ -720,3 +720,18 @@ def test_main_cli_wiring(tmp_path, capsys):
                           "--kind", "general", "--out", str(tmp_path)])
     assert code == 0
     assert "imported 19 of 20 contests" in capsys.readouterr().out
+
+
+def test_synthetic_skipped_contest_leaves_no_warning_and_timestamp_dates_the_count(tmp_path):
+    data = load("general", "results")
+    contests = [c for g in data["Election"]["ContestGroups"] for c in g["Contests"]
+                if c["Title"] == "PASADENA CITY GENERAL MUNICIPAL ELECTION - MEASURE PL"]
+    contests[0]["Candidates"][0]["Votes"] = -1
+    del data["Election"]["Date"]
+    report = scenarios_from_results(write_json(tmp_path, data, "results.json"), "general")
+    assert ("PASADENA CITY GENERAL MUNICIPAL ELECTION - MEASURE PL",
+            "vote count for 'YES' is not a whole number >= 0: -1") in report.skipped
+    assert [t for t, _ in report.warnings] == ["BEACH CITIES HEALTH DISTRICT SPECIAL ELECTION - MEASURE BC"]
+    s = by_title(report)["DISTRICT ATTORNEY"]
+    assert s["count"]["as_of"] == data["Timestamp"] == "2024-12-02T14:55:01.273"
+    assert s["race"]["date"] == "2024-12-02"

@@ -102,7 +102,8 @@ def run(args) -> int:
     """Import, write the scenario files, print the summary; returns the exit status."""
     try:
         overrides = measure_overrides_from_results(args.pass_rates) if args.pass_rates else {}
-        overrides.update(dict(args.override))
+        for title, override in args.override:  # merged key by key; the command line wins
+            overrides[title] = {**overrides.get(title, {}), **override}
         fmt = _format(args)
         if fmt == "results":
             report = scenarios_from_results(args.file, args.kind, overrides)

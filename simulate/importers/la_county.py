@@ -59,7 +59,7 @@ from .la_rules import UnmappableContest, contest_rule, measure_threshold
 
 __all__ = ["ImportReport", "ImportFormatError", "contest_rule", "slugify", "unique_slugs",
            "scenarios_from_results", "scenarios_from_timeframes",
-           "measure_overrides_from_results", "write_scenarios"]
+           "measure_overrides_from_results", "release_times", "write_scenarios"]
 
 _TRANSLIT = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l",
                            "Ł": "L", "đ": "d", "Đ": "D", "œ": "oe", "Œ": "OE", "þ": "th"})
@@ -170,7 +170,7 @@ class _Builder:
         self.seen_titles = set()
 
     def contest(self, title, ctype, vote_for, pass_rate, names, parties):
-        """Race dict, candidate list and ids for a contest, or raises _Skip."""
+        """Race dict, candidate list, ids and warnings for a contest, or raises _Skip."""
         self.seen_titles.add(title)
         if not names:
             raise _Skip("no candidates")
@@ -195,22 +195,23 @@ class _Builder:
             seats = rule["seats"]
             if seats > len(names):
                 found.append(f"seats reduced from {seats} to {len(names)}: only "
-                             f"{len(names)} candidate(s), all of whom are elected")
+                             f"{len(names)} candidate(s) on the ballot")
                 seats = len(names)
             race["seats"] = seats
         else:
             race["threshold"] = rule["threshold"]
-        self.warnings.extend((title, w) for w in found)
         candidates = [{"id": i, "name": n} for i, n in zip(ids, names)]
         for cand, party in zip(candidates, parties):
             if rule["rule"] != "measure" and isinstance(party, str) and party.strip():
                 cand["party"] = party
-        return race, candidates, ids
+        return race, candidates, ids, found
 
-    def add(self, title, scenario):
+    def add(self, title, scenario, warnings):
+        """Keep an imported contest and its warnings (a skipped contest's are dropped)."""
         slug = unique_slugs([title], fallback="contest", taken=self.slugs)[0]
         self.slugs.add(slug)
         self.scenarios.append((slug, scenario))
+        self.warnings.extend((title, w) for w in warnings)
 
     def report(self) -> ImportReport:
         for title in self.overrides:
@@ -223,19 +224,24 @@ def _title(raw, i) -> str:
     return raw if isinstance(raw, str) and raw.strip() else f"<contest {i + 1}>"
 
 
-def scenarios_from_results(path, election_kind, overrides=None) -> ImportReport:
-    """One final-count scenario per contest of an official ``results.json``."""
-    data = _load_json(path)
+def _results_contests(path, data) -> list:
+    """The contests of a results.json, across its contest groups."""
     election = data.get("Election")
     groups = election.get("ContestGroups") if isinstance(election, dict) else None
     if not isinstance(groups, list):
         raise ImportFormatError(f"{path}: no Election.ContestGroups list (not a results.json?)")
-    as_of = election.get("Date") or data.get("Timestamp")
+    return [c for g in groups if isinstance(g, dict) and isinstance(g.get("Contests"), list)
+            for c in g["Contests"]]
+
+
+def scenarios_from_results(path, election_kind, overrides=None) -> ImportReport:
+    """One final-count scenario per contest of an official ``results.json``."""
+    data = _load_json(path)
+    contests = _results_contests(path, data)
+    as_of = data["Election"].get("Date") or data.get("Timestamp")
     if not isinstance(as_of, str) or not re.match(r"\d{4}-\d\d-\d\d", as_of):
         raise ImportFormatError(f"{path}: no Election.Date or Timestamp to date the count")
     b = _Builder(election_kind, overrides, as_of[:10])
-    contests = [c for g in groups if isinstance(g, dict)
-                for c in (g.get("Contests") or []) if isinstance(g.get("Contests"), list)]
     for i, c in enumerate(contests):
         title = _title(c.get("Title") if isinstance(c, dict) else None, i)
         try:
@@ -243,14 +249,15 @@ def scenarios_from_results(path, election_kind, overrides=None) -> ImportReport:
                 raise _Skip("no Candidates list")
             cands = [x if isinstance(x, dict) else {} for x in c["Candidates"]]
             names = [x.get("Name") for x in cands]
-            race, candidates, ids = b.contest(title, c.get("Type"), c.get("VoteFor"),
-                                              c.get("MeasurePassRate"), names,
-                                              [x.get("Party") for x in cands])
+            race, candidates, ids, found = b.contest(
+                title, c.get("Type"), c.get("VoteFor"), c.get("MeasurePassRate"), names,
+                [x.get("Party") for x in cands])
             votes = [_count(x.get("Votes"), x.get("Name")) for x in cands]
             if sum(votes) == 0:
                 raise _Skip("no votes counted")
             b.add(title, {"race": race, "candidates": candidates, "count": {
-                "as_of": as_of, "counted": dict(zip(ids, votes)), "remaining": {"estimate": 0}}})
+                "as_of": as_of, "counted": dict(zip(ids, votes)), "remaining": {"estimate": 0}}},
+                  found)
         except _Skip as exc:
             b.skipped.append((title, str(exc)))
     return b.report()
@@ -279,9 +286,9 @@ def scenarios_from_timeframes(path, election_kind, overrides=None,
                 raise _Skip("no candidates list")
             cands = [x if isinstance(x, dict) else {} for x in c["candidates"]]
             names = [x.get("name") for x in cands]
-            race, candidates, ids = b.contest(title, c.get("type"), c.get("vote_for"),
-                                              c.get("measure_pass_rate"), names,
-                                              [x.get("party") for x in cands])
+            race, candidates, ids, found = b.contest(
+                title, c.get("type"), c.get("vote_for"), c.get("measure_pass_rate"), names,
+                [x.get("party") for x in cands])
             votes = []
             for x in cands:
                 v = x.get("votes")
@@ -297,15 +304,16 @@ def scenarios_from_timeframes(path, election_kind, overrides=None,
             back = [f"{nm} {v[j - 1]} -> {v[j]} at {times[j]}" for nm, v in zip(names, votes)
                     for j in range(1, n) if v[j] < v[j - 1]]
             if back:
-                b.warnings.append((title, f"count went backwards {len(back)} time(s), kept as "
-                                          f"published: {'; '.join(back[:3])}"))
+                found.append(f"count went backwards {len(back)} time(s), kept as "
+                             f"published: {'; '.join(back[:3])}")
             snaps = [{"as_of": times[j], "counted": {k: v[j] for k, v in zip(ids, votes)},
                       "remaining": _remaining(totals[j], totals[-1], (lo, hi))}
                      for j in range(n - 1)]
             b.add(title, {"race": race, "candidates": candidates,
                           "count": copy.deepcopy(snaps[-1]), "snapshots": snaps,
                           "final": {"as_of": times[-1],
-                                    "counted": {k: v[-1] for k, v in zip(ids, votes)}}})
+                                    "counted": {k: v[-1] for k, v in zip(ids, votes)}}},
+                  found)
         except _Skip as exc:
             b.skipped.append((title, str(exc)))
     return b.report()
@@ -316,21 +324,15 @@ def measure_overrides_from_results(path) -> dict:
     ``results.json`` whose pass rate is unconditional, to supply the thresholds a
     ``timeframes.json`` lacks (the March 2024 one has no pass rates). Conditional or
     unreadable pass rates are left out, so the mapping reports them."""
-    data = _load_json(path)
-    election = data.get("Election")
-    groups = election.get("ContestGroups") if isinstance(election, dict) else None
-    if not isinstance(groups, list):
-        raise ImportFormatError(f"{path}: no Election.ContestGroups list (not a results.json?)")
     out = {}
-    for g in groups:
-        for c in (g.get("Contests") if isinstance(g, dict) else None) or []:
-            if isinstance(c, dict) and str(c.get("Type", "")).casefold() == "measure":
-                try:
-                    threshold, warning = measure_threshold(c.get("MeasurePassRate"))
-                except UnmappableContest:
-                    continue
-                if warning is None and isinstance(c.get("Title"), str):
-                    out[c["Title"]] = {"rule": "measure", "threshold": threshold}
+    for c in _results_contests(path, _load_json(path)):
+        if isinstance(c, dict) and str(c.get("Type", "")).casefold() == "measure":
+            try:
+                threshold, warning = measure_threshold(c.get("MeasurePassRate"))
+            except UnmappableContest:
+                continue
+            if warning is None and isinstance(c.get("Title"), str):
+                out[c["Title"]] = {"rule": "measure", "threshold": threshold}
     return out
 
 
