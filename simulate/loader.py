@@ -16,7 +16,8 @@ from typing import Any
 
 from . import schema
 from .errors import ScenarioError
-from .scenario import RULES, Candidate, Count, Model, Race, Remaining, Scenario, Simulation
+from .loader_units import UnitsMixin
+from .scenario import RULES, Candidate, Count, Model, Prior, Race, Remaining, Scenario, Simulation
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -57,7 +58,7 @@ def load_scenario_dict(data: Any, source: str = "<scenario>") -> Scenario:
     return _Checker(source).scenario(data)
 
 
-class _Checker:
+class _Checker(UnitsMixin):
     """Validation helpers that know the source name, so every error carries it."""
 
     def __init__(self, source: str):
@@ -218,6 +219,10 @@ class _Checker:
 
     def count_section(self, value: Any, path: str, ids: tuple[str, ...]) -> Count:
         section = self.mapping(value, path, schema.COUNT_KEYS)
+        if "units" in section or "units_csv" in section:
+            as_of = self.text(section["as_of"], f"{path}.as_of") if section.get("as_of") is not None else None
+            units = self.units(section, path, ids)
+            return Count(as_of, _sum_counted(units, len(ids)), _sum_remaining(units), units)
         for key in ("counted", "remaining"):
             if key not in section:
                 self.fail(f"{path}.{key}", "is required")
@@ -273,7 +278,27 @@ class _Checker:
         tail_df = self.number(section.get("tail_df", schema.DEFAULTS["model.tail_df"]), "model.tail_df", 0.0, 1000.0)
         if 0.0 < tail_df < 2.0:
             self.fail("model.tail_df", f"must be 0 (normal errors) or at least 2, got {tail_df}")
-        return Model(shift, uncertainty, tail_df)
+        return Model(
+            shift, uncertainty, tail_df,
+            early_count=self.number(section.get("early_count", schema.DEFAULTS["model.early_count"]), "model.early_count", 0.0, 1.0),
+            type_uncertainty=self.number(section.get("type_uncertainty", schema.DEFAULTS["model.type_uncertainty"]), "model.type_uncertainty", 0.0, 0.5),
+            unit_uncertainty=self.number(section.get("unit_uncertainty", schema.DEFAULTS["model.unit_uncertainty"]), "model.unit_uncertainty", 0.0, 0.5),
+            unit_prior_ballots=self.number(section.get("unit_prior_ballots", schema.DEFAULTS["model.unit_prior_ballots"]), "model.unit_prior_ballots", 0.0, 1e9),
+            prior=self.prior(section.get("prior"), ids),
+        )
+
+    def prior(self, value: Any, ids: tuple[str, ...]) -> Prior | None:
+        if value is None:
+            return None
+        section = self.mapping(value, "model.prior", schema.PRIOR_KEYS)
+        for key in ("shares", "uncertainty"):
+            if key not in section:
+                self.fail(f"model.prior.{key}", "is required")
+        shares = self.per_candidate(section["shares"], "model.prior.shares", ids, complete=True)
+        values = tuple(self.number(shares[i], f"model.prior.shares.{i}", 0.0, 1.0) for i in ids)
+        if abs(sum(values) - 1.0) > schema.SHARE_SUM_TOLERANCE:
+            self.fail("model.prior.shares", f"shares must add up to 1, they add up to {sum(values):.6g}")
+        return Prior(values, self.number(section["uncertainty"], "model.prior.uncertainty", 0.0, 0.5, open_low=True))
 
     def simulation(self, value: Any) -> Simulation:
         section = {} if value is None else self.mapping(value, "simulation", schema.SIMULATION_KEYS)
@@ -289,6 +314,19 @@ class _Checker:
             precision=precision,
             max_draws=self.integer(section.get("max_draws", d["simulation.max_draws"]), "simulation.max_draws", 1, schema.MAX_DRAWS),
         )
+
+
+def _sum_counted(units, k: int) -> tuple[int, ...]:
+    return tuple(sum(u.counted[j] for u in units) for j in range(k))
+
+
+def _sum_remaining(units) -> Remaining:
+    estimate = sum(u.remaining.estimate for u in units)
+    if all(u.remaining.exact for u in units):
+        return Remaining(estimate)
+    low = sum(u.remaining.estimate if u.remaining.exact else u.remaining.low for u in units)
+    high = sum(u.remaining.estimate if u.remaining.exact else u.remaining.high for u in units)
+    return Remaining(estimate, low, high) if low < high else Remaining(estimate)
 
 
 def _join(path: str, key: str) -> str:

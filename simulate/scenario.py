@@ -31,12 +31,28 @@ class Remaining:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """One stratum of the count: a county, precinct, vote type or county x vote type."""
+
+    id: str
+    type: str
+    counted: tuple[int, ...]
+    remaining: Remaining
+    baseline: tuple[float, ...] | None = None  # shares in a comparable past election
+
+
+@dataclass(frozen=True)
 class Count:
-    """The count at one moment: votes counted per candidate (in candidate order)."""
+    """The count at one moment: votes counted per candidate (in candidate order).
+
+    With ``units``, ``counted`` and ``remaining.estimate`` are their sums (and
+    ``remaining.low``/``high`` the sums of theirs, for display only).
+    """
 
     as_of: str | None
     counted: tuple[int, ...]
     remaining: Remaining
+    units: tuple[Unit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,12 +66,25 @@ class Race:
 
 
 @dataclass(frozen=True)
+class Prior:
+    """Shares expected before the count (last comparable election, polls), and how far off they may be."""
+
+    shares: tuple[float, ...]
+    uncertainty: float
+
+
+@dataclass(frozen=True)
 class Model:
-    """How the remaining vote may split (see :mod:`simulate.model`)."""
+    """How the remaining vote may split (see :mod:`simulate.model` and :mod:`simulate.strata`)."""
 
     shift: tuple[float, ...]
     uncertainty: float
     tail_df: float  # 0 means normal errors; otherwise Student-t with this many degrees of freedom
+    early_count: float = 0.05  # f0: the spread grows by sqrt(1 + f0 / counted fraction)
+    type_uncertainty: float = 0.03
+    unit_uncertainty: float = 0.05
+    unit_prior_ballots: float = 200.0
+    prior: Prior | None = None
 
 
 @dataclass(frozen=True)

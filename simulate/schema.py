@@ -19,10 +19,13 @@ SECTIONS = {
 
 RACE_KEYS = ("name", "date", "rule", "threshold", "seats", "recount_margin")
 CANDIDATE_KEYS = ("id", "name", "party")
-COUNT_KEYS = ("as_of", "counted", "remaining")
+COUNT_KEYS = ("as_of", "counted", "remaining", "units", "units_csv")
+UNIT_KEYS = ("id", "type", "counted", "remaining", "baseline")
+UNIT_ID_PATTERN = r"^[A-Za-z0-9_./ -]+$"
+PRIOR_KEYS = ("shares", "uncertainty")
 FINAL_KEYS = ("as_of", "counted")
 REMAINING_KEYS = ("estimate", "low", "high")
-MODEL_KEYS = ("shift", "uncertainty", "tail_df")
+MODEL_KEYS = ("shift", "uncertainty", "tail_df", "early_count", "type_uncertainty", "unit_uncertainty", "unit_prior_ballots", "prior")
 SIMULATION_KEYS = ("draws", "seed", "call_confidence", "min_counted_fraction", "precision", "max_draws")
 
 DEFAULTS = {
@@ -33,6 +36,15 @@ DEFAULTS = {
     # simulate.model for the full definition and the README for the evidence.
     "model.uncertainty": 0.05,
     "model.tail_df": 0.0,
+    # The spread of the remaining vote grows by sqrt(1 + early_count / f) when only a
+    # fraction f of the expected vote is counted: an early count is rarely a fair sample.
+    "model.early_count": 0.05,
+    # Units (simulate.strata): spread of each vote type's and each unit's remaining
+    # shares around the race-wide error, and the weight (in ballots) of a unit's
+    # fallback centre against its own counted ballots.
+    "model.type_uncertainty": 0.03,
+    "model.unit_uncertainty": 0.05,
+    "model.unit_prior_ballots": 200.0,
     "simulation.draws": 1_000_000,
     "simulation.seed": 0,
     "simulation.call_confidence": 0.995,
@@ -48,6 +60,8 @@ MAX_VOTES = 10_000_000_000
 MAX_DRAWS = 1_000_000_000
 MAX_CANDIDATES = 200
 MAX_SNAPSHOTS = 10_000
+MAX_UNITS = 100_000
+SHARE_SUM_TOLERANCE = 1e-3
 MAX_FILE_BYTES = 20_000_000
 MAX_SEED = 2**63 - 1
 SHIFT_SUM_TOLERANCE = 1e-6

@@ -8,6 +8,7 @@ import numpy as np
 
 from .calls import make_call
 from .engine import Tally
+from .model import counted_fraction
 from .results import CandidateResult, Hurdle, RaceResult, ShareInterval
 from .scenario import Count, Scenario
 
@@ -59,8 +60,7 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int) -> Race
     n = tally.draws
     counted = count.counted
     total = sum(counted)
-    expected = total + count.remaining.estimate
-    counted_fraction = total / expected if expected else 1.0
+    fraction = counted_fraction(count)
     runoff_rule = race.rule in ("majority", "top_two")
     candidates = []
     for j, cand in enumerate(scenario.candidates):
@@ -80,7 +80,7 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int) -> Race
         for a, b in zip(*np.nonzero(tally.pairs)):
             pairs.append((ids[a], ids[b], float(tally.pairs[a, b] / n)))
         pairs.sort(key=lambda t: -t[2])
-    too_early = total == 0 or counted_fraction < scenario.simulation.min_counted_fraction
+    too_early = total == 0 or fraction < scenario.simulation.min_counted_fraction
     settled = count.remaining.exact and count.remaining.estimate == 0
     call = make_call(race.rule, race.seats, ids, names, tally, scenario.simulation.call_confidence, too_early, settled)
     return RaceResult(
@@ -92,6 +92,6 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int) -> Race
         p_recount=tally.recounts / n,
         p_runoff=tally.runoffs / n if runoff_rule else None,
         runoff_pairs=tuple(pairs),
-        counted_fraction=counted_fraction,
+        counted_fraction=fraction,
         call=call,
     )

@@ -80,8 +80,10 @@ def test_import_compiles_nothing():
 
 
 def test_precision_draws_until_target(tmp_path, capsys):
-    # at a level of 0.5575 Lacey's 55.7% is too near to settle the call: only precision stops it
-    text = open("scenarios/la-da-2020-primary.yaml").read().replace("call_confidence: 0.995", "call_confidence: 0.5575")
+    # a level just above Lacey's chance of winning outright cannot settle the call: only precision stops it
+    first = run_json(capsys, "scenarios/la-da-2020-primary.yaml", "--draws", "1048576")
+    level = round(next(c["p_win"] for c in first["candidates"] if c["id"] == "lacey") + 0.0005, 6)
+    text = open("scenarios/la-da-2020-primary.yaml").read().replace("call_confidence: 0.995", f"call_confidence: {level}")
     path = tmp_path / "near.yaml"
     path.write_text(text)
     out = run_json(capsys, str(path), "--precision", "0.0003")

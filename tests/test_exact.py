@@ -55,7 +55,8 @@ def integrated_probability(ca, cb, remaining, u):
     k, total = 2, ca + cb
     m_b = (cb + 1 / k) / (total + 1)
     m_a = 1 - m_b
-    s = math.sqrt(4 * u * u + 1 / (total + 1))
+    spread = u * math.sqrt(1 + 0.05 / (total / (total + remaining)))  # default early_count 0.05
+    s = math.sqrt(4 * spread**2 + 1 / (total + 1))
     sd = s * math.sqrt(m_a * m_b)  # two candidates: q_b = m_b + sd * z, clipped to [0, 1]
 
     def integrand(z):
