@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from . import engine
@@ -53,10 +53,11 @@ def run(
     seed = sim.seed if seed is None else seed
     precision = sim.precision if precision is None else precision
     set_threads(threads)
-    arrays = prepare(scenario, count)
+    arrays, projections = _prepare(scenario, count)
 
     def finish(tally):
-        return summarise(scenario, count, tally.reordered(arrays.order), seed)
+        result = summarise(scenario, count, tally.reordered(arrays.order), seed)
+        return replace(result, extra={**result.extra, "units": units_json(scenario, projections)}) if projections else result
 
     if precision is None:
         return finish(engine.accumulate(arrays, seed, sim.draws if draws is None else draws, progress=progress))
@@ -67,6 +68,29 @@ def run(
         tally = engine.accumulate(arrays, seed, min(tally.draws, cap - tally.draws), start=tally, progress=progress)
         result = finish(tally)
     return result
+
+
+def _prepare(scenario: Scenario, count: Count):
+    """The kernel inputs: the units model for a count with several units, else the lump model."""
+    if len(count.units) > 1:
+        from .strata import prepare_strata
+
+        return prepare_strata(scenario, count)
+    return prepare(scenario, count), ()
+
+
+def units_json(scenario: Scenario, projections) -> list[dict]:
+    """Per-unit projections under the ``units`` key of the result."""
+    ids = scenario.ids
+    return [
+        {
+            "id": p.id, "type": p.type, "counted_fraction": round(p.counted_fraction, 6), "remaining": round(p.remaining, 1),
+            "remaining_shares": {c: round(x, 6) for c, x in zip(ids, p.centre)},
+            "share_final": {c: {"mean": round(m, 6), "low": round(lo, 6), "high": round(hi, 6)}
+                            for c, m, lo, hi in zip(ids, p.share_mean, p.share_low, p.share_high)},
+        }
+        for p in projections
+    ]
 
 
 def _settled(result: RaceResult, precision: float) -> bool:

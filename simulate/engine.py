@@ -14,7 +14,6 @@ from typing import Callable
 import numpy as np
 
 from . import streams
-from .model import ModelArrays
 
 _TOTALS = ("wins", "outright", "advance", "first", "pairs", "runoffs", "recounts", "share_sum", "share_min", "share_max", "hist")
 BLOCK_DRAWS = 16_384
@@ -38,19 +37,28 @@ class Tally:
     share_sum: np.ndarray
     share_min: np.ndarray
     share_max: np.ndarray
-    hist: np.ndarray  # int64[K, HIST_BINS + 2]
+    hist: np.ndarray  # int64[K + 1, HIST_BINS + 2]; row K: the margin, as (margin + 1) / 2
     hist_low: np.ndarray
     hist_scale: np.ndarray
 
     def reordered(self, order: np.ndarray) -> "Tally":
         """This tally (in the kernel's order: position i is scenario candidate
         ``order[i]``) in the scenario's candidate order."""
-        inv = np.argsort(order)
+        inv = np.append(np.argsort(order), len(order))  # the margin row stays last
+        cand = inv[:-1]
         return replace(
-            self, wins=self.wins[inv], outright=self.outright[inv], advance=self.advance[inv],
-            first=self.first[inv], pairs=np.triu(_symmetric(self.pairs)[np.ix_(inv, inv)], 1), share_sum=self.share_sum[inv],
+            self, wins=self.wins[cand], outright=self.outright[cand], advance=self.advance[cand],
+            first=self.first[cand], pairs=np.triu(_symmetric(self.pairs)[np.ix_(cand, cand)], 1), share_sum=self.share_sum[inv],
             share_min=self.share_min[inv], share_max=self.share_max[inv], hist=self.hist[inv], hist_low=self.hist_low[inv], hist_scale=self.hist_scale[inv],
         )
+
+    def margin_mean(self) -> float:
+        """Mean final margin (leader's share minus runner-up's, as counted)."""
+        return float(2.0 * self.share_sum[-1] / self.draws - 1.0)
+
+    def margin_quantile(self, q: float) -> float:
+        """Quantile ``q`` of the final margin."""
+        return 2.0 * self.share_quantile(self.share_sum.shape[0] - 1, q) - 1.0
 
     def share_quantile(self, j: int, q: float) -> float:
         """Quantile ``q`` of candidate ``j``'s final share, linear within histogram bins,
@@ -78,14 +86,12 @@ def _symmetric(pairs: np.ndarray) -> np.ndarray:
     return pairs + pairs.T
 
 
-def _kernel():
+def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, nbins):
+    """Run the kernel that fits ``arrays`` (lump or units) on the given blocks."""
     from . import _kernel
+    from .strata import StrataArrays
 
-    return _kernel.simulate_blocks
-
-
-def _run_blocks(arrays: ModelArrays, states, block_draws, hist_low, hist_scale, nbins):
-    nb, k = states.shape[0], arrays.counted.shape[0]
+    nb, k = states.shape[0], arrays.order.shape[0]
     out = {
         "wins": np.zeros((nb, k), np.int64),
         "outright": np.zeros((nb, k), np.int64),
@@ -94,23 +100,29 @@ def _run_blocks(arrays: ModelArrays, states, block_draws, hist_low, hist_scale, 
         "pairs": np.zeros((nb, k, k), np.int64),
         "runoffs": np.zeros(nb, np.int64),
         "recounts": np.zeros(nb, np.int64),
-        "share_sum": np.zeros((nb, k), np.float64),
-        "share_min": np.full((nb, k), np.inf),
-        "share_max": np.full((nb, k), -np.inf),
-        "hist": np.zeros((nb, k, nbins + 2), np.int64),
+        "share_sum": np.zeros((nb, k + 1), np.float64),
+        "share_min": np.full((nb, k + 1), np.inf),
+        "share_max": np.full((nb, k + 1), -np.inf),
+        "hist": np.zeros((nb, k + 1, nbins + 2), np.int64),
     }
-    _kernel()(
-        states, block_draws, arrays.counted, arrays.centre, arrays.scale, arrays.tail_df,
-        arrays.remaining_exact, arrays.remaining_median, arrays.sigma_low, arrays.sigma_high,
-        arrays.rule, arrays.seats, arrays.threshold, arrays.recount_margin, arrays.yes_index,
-        hist_low, hist_scale, **out,
-    )
+    race = (arrays.rule, arrays.seats, arrays.threshold, arrays.recount_margin, arrays.yes_index, *arrays.margin_pair)
+    if isinstance(arrays, StrataArrays):
+        _kernel.simulate_strata_blocks(
+            states, block_draws, arrays.mean, arrays.shared, arrays.independent, arrays.tail_df,
+            *race, hist_low, hist_scale, **out,
+        )
+    else:
+        _kernel.simulate_blocks(
+            states, block_draws, arrays.counted, arrays.centre, arrays.scale, arrays.tail_df,
+            arrays.remaining_exact, arrays.remaining_median, arrays.sigma_low, arrays.sigma_high,
+            *race, hist_low, hist_scale, **out,
+        )
     return out
 
 
 def _histogram_range(arrays: ModelArrays, seed: int):
     """Per-candidate histogram origin and scale, from a pilot run on its own stream."""
-    k = arrays.counted.shape[0]
+    k = arrays.order.shape[0] + 1  # candidates and the margin row
     states = streams.block_states(seed, 0, 1, streams.PILOT)
     pilot = _run_blocks(arrays, states, np.array([PILOT_DRAWS]), np.zeros(k), np.full(k, float(HIST_BINS)), HIST_BINS)
     hist = pilot["hist"][0]
@@ -129,7 +141,7 @@ def _histogram_range(arrays: ModelArrays, seed: int):
 
 
 def accumulate(
-    arrays: ModelArrays,
+    arrays,
     seed: int,
     draws: int,
     *,
@@ -141,7 +153,7 @@ def accumulate(
     Continuing a tally of ``n`` draws with ``m`` more gives exactly the tally of
     ``n + m`` draws in one go, as long as ``n`` is a whole number of blocks.
     """
-    k = arrays.counted.shape[0]
+    k = arrays.order.shape[0]
     if start is None:
         hist_low, hist_scale = _histogram_range(arrays, seed)
         done = 0
@@ -149,7 +161,8 @@ def accumulate(
             "wins": np.zeros(k, np.int64), "outright": np.zeros(k, np.int64),
             "advance": np.zeros(k, np.int64), "first": np.zeros(k, np.int64),
             "pairs": np.zeros((k, k), np.int64), "runoffs": 0, "recounts": 0,
-            "share_sum": np.zeros(k), "share_min": np.full(k, np.inf), "share_max": np.full(k, -np.inf), "hist": np.zeros((k, HIST_BINS + 2), np.int64),
+            "share_sum": np.zeros(k + 1), "share_min": np.full(k + 1, np.inf), "share_max": np.full(k + 1, -np.inf),
+            "hist": np.zeros((k + 1, HIST_BINS + 2), np.int64),
         }
     else:
         if start.draws % BLOCK_DRAWS:

@@ -105,6 +105,7 @@ class ModelArrays:
     recount_margin: float
     yes_index: int  # measure only, else -1
     order: np.ndarray  # int64[K]: kernel position i holds scenario candidate order[i]
+    margin_pair: tuple[int, int]  # kernel positions of the counted leader and runner-up
 
 
 def canonical_order(ids: tuple[str, ...]) -> np.ndarray:
@@ -185,4 +186,12 @@ def prepare(scenario: Scenario, count: Count) -> ModelArrays:
         recount_margin=race.recount_margin,
         yes_index=int(np.nonzero(order == scenario.ids.index("yes"))[0][0]) if race.rule == "measure" else -1,
         order=order,
+        margin_pair=margin_pair(scenario, count, order),
     )
+
+
+def margin_pair(scenario: Scenario, count: Count, order: np.ndarray) -> tuple[int, int]:
+    """Kernel positions of the counted leader and runner-up (ties by id); the final
+    margin reported is the leader's share minus the runner-up's."""
+    standing = sorted(range(len(order)), key=lambda j: (-count.counted[order[j]], scenario.ids[order[j]]))
+    return standing[0], standing[1] if len(standing) > 1 else standing[0]

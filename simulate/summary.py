@@ -74,7 +74,12 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int) -> Race
             p_first=float(tally.first[j] / n),
             share_final=ShareInterval(float(tally.share_sum[j] / n), tally.share_quantile(j, 0.05), tally.share_quantile(j, 0.95)),
         ))
-    leader = standing(ids, counted)[0] if total else None
+    ranked = standing(ids, counted)
+    leader = ranked[0] if total else None
+    margin = {}
+    if len(ids) > 1:
+        margin = {"margin_final": {"candidates": [ids[ranked[0]], ids[ranked[1]]], "mean": round(tally.margin_mean(), 7),
+                                   "low": round(tally.margin_quantile(0.05), 7), "high": round(tally.margin_quantile(0.95), 7)}}
     pairs = []
     if runoff_rule:
         for a, b in zip(*np.nonzero(tally.pairs)):
@@ -94,4 +99,5 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int) -> Race
         runoff_pairs=tuple(pairs),
         counted_fraction=fraction,
         call=call,
+        extra=margin,
     )
