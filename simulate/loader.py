@@ -40,12 +40,13 @@ def parse_yaml(text: str, source: str) -> Any:
     """Parse YAML text safely, refusing aliases; errors name ``source`` and the line."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same rules, ~10x faster
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.AliasEvent):
                 line = event.start_mark.line + 1
                 raise ScenarioError(source, "", f"line {line}: YAML aliases (*{event.anchor}) are not allowed in scenario files")
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""

@@ -2,7 +2,8 @@ r"""The remaining vote modelled where it is: units (counties, precincts, vote ty
 
 Notation: units :math:`u` of vote type :math:`t(u)`, counted votes :math:`c_u`
 (:math:`C_u` in all), remaining :math:`R_u` (exact, or the two-piece log-normal
-of :mod:`simulate.model`, independent across units), :math:`K` candidates.
+of :mod:`simulate.model` truncated to its central 99.8%, independent across
+units), :math:`K` candidates.
 
 **Centre of each unit's remaining vote.**  A unit's own counted shares
 :math:`p_u` are weighed against a fallback :math:`g_u` worth
@@ -90,20 +91,23 @@ class UnitProjection:
     share_high: tuple[float, ...]
 
 
+_Z_GRID = np.linspace(-3.090232306167813, 3.090232306167813, 401)  # the central 99.8%
+_Z_WEIGHTS = stats.norm.pdf(_Z_GRID) / stats.norm.pdf(_Z_GRID).sum()
+
+
 def remaining_moments(unit: Unit) -> tuple[float, float]:
-    """Mean and variance of a unit's remaining votes under the two-piece log-normal."""
+    """Mean and variance of a unit's remaining votes under the two-piece log-normal,
+    truncated to its central 99.8% (a wide interval's log-normal tail would otherwise
+    give one unit an absurd variance; the lump model samples the tail itself)."""
     r = unit.remaining
     if r.exact:
         return float(r.estimate), 0.0
     med = r.estimate + 1.0
     lo = math.log(med / (r.low + 1.0)) / Z95
     hi = math.log((r.high + 1.0) / med) / Z95
-
-    def moment(k):
-        return med**k * (math.exp((k * lo) ** 2 / 2) * stats.norm.cdf(-k * lo) + math.exp((k * hi) ** 2 / 2) * stats.norm.cdf(k * hi))
-
-    mean = moment(1) - 1.0
-    return max(mean, 0.0), max(moment(2) - (mean + 1.0) ** 2, 0.0)
+    values = np.maximum(med * np.exp(_Z_GRID * np.where(_Z_GRID < 0, lo, hi)) - 1.0, 0.0)
+    mean = float(values @ _Z_WEIGHTS)
+    return mean, float(((values - mean) ** 2) @ _Z_WEIGHTS)
 
 
 def _normalised(x: np.ndarray) -> np.ndarray:

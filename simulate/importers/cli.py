@@ -74,6 +74,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     la.add_argument("--pass-rates", metavar="RESULTS_JSON", default=None,
                     help="take measure thresholds from this results.json (the March 2024 "
                          "timeframes.json has no pass rates); --override still wins")
+    from .units_csv import add_parser as add_units_sources
+
+    add_units_sources(sources)
     la.set_defaults(func=run, handler=run)
     return parser
 
