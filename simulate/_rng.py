@@ -45,7 +45,7 @@ def _ziggurat_tables():
 
 _KI, _WI, _FI = _ziggurat_tables()
 _U53 = 1.0 / 9007199254740992.0
-_NORMAL_MIN_VARIANCE = 10_000.0  # simulate.model.NORMAL_MIN_VARIANCE (kept equal by a test)
+_NORMAL_MIN_VARIANCE = 1_000.0  # simulate.model.NORMAL_MIN_VARIANCE (kept equal by a test)
 
 
 @jit(inline="always")

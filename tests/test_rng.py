@@ -34,8 +34,7 @@ def test_binomial_distribution_function(n, p):
     """Largest gap between the sampled and exact binomial distribution function.
 
     Exact samplers: within sampling error (DKW bound).  The corrected normal
-    (variance >= NORMAL_MIN_VARIANCE): its O(1/(npq)) error must stay under 1e-4
-    on top of that.
+    (variance >= NORMAL_MIN_VARIANCE): its error (bounded exactly below) on top of that.
     """
     m = 200_000
     out = np.empty(m)
@@ -44,8 +43,33 @@ def test_binomial_distribution_function(n, p):
     empirical = np.searchsorted(np.sort(out), ks, side="right") / m
     gap = np.max(np.abs(empirical - stats.binom.cdf(ks, n, p)))
     dkw = np.sqrt(np.log(2 / 1e-5) / (2 * m))  # fails by chance with probability 1e-5
-    assert gap < dkw + (1e-4 if n * p * (1 - p) >= model.NORMAL_MIN_VARIANCE else 0.0)
+    assert gap < dkw + (2e-5 if n * p * (1 - p) >= model.NORMAL_MIN_VARIANCE else 0.0)
     assert out.min() >= 0 and out.max() <= n and np.all(out == np.floor(out))
+
+
+def corrected_normal_cdf(k, n, p):
+    """Exact distribution function of the rounded Cornish-Fisher normal at k."""
+    sd = np.sqrt(n * p * (1 - p))
+    a = (1 - 2 * p) / sd / 6
+    t = (k + 0.5 - n * p) / sd  # X <= k  <=>  z + a (z^2 - 1) < t
+    if abs(a) < 1e-15:
+        return stats.norm.cdf(t)
+    disc = 1 + 4 * a * (a + t)
+    if disc < 0:
+        return 0.0 if a > 0 else 1.0
+    return stats.norm.cdf((-1 + np.sqrt(disc)) / (2 * a))  # root on the increasing branch
+
+
+@pytest.mark.parametrize("p", [0.5, 0.3, 0.1, 0.03, 0.9])
+def test_corrected_normal_error_bound_at_the_switch(p):
+    """The documented bound: sup |F_approx - F_binomial| <= 0.0115 / (n p q), computed exactly."""
+    n = int(np.ceil(model.NORMAL_MIN_VARIANCE / (p * (1 - p))))
+    sd = np.sqrt(n * p * (1 - p))
+    ks = np.arange(int(n * p - 7 * sd), int(n * p + 7 * sd) + 1)
+    approx = np.array([corrected_normal_cdf(k, n, p) for k in ks])
+    gap = np.max(np.abs(approx - stats.binom.cdf(ks, n, p)))
+    assert gap <= 0.0115 / (n * p * (1 - p))
+    assert gap <= 1.2e-5
 
 
 def test_switch_constant_is_shared():
