@@ -36,7 +36,7 @@ from ._rng import binomial, gamma, normal, uniform
 PLURALITY, RUNOFF_RULE, MEASURE = 0, 1, 2
 
 
-@jit
+@jit(inline="always")
 def _draw_remaining(s, exact, median, sigma_low, sigma_high):
     if exact:
         return median - 1.0
@@ -45,14 +45,14 @@ def _draw_remaining(s, exact, median, sigma_low, sigma_high):
     return max(r, 0.0)
 
 
-@jit
+@jit(inline="always")
 def _tail_factor(s, tail_df):
     if tail_df > 0.0:
         return math.sqrt(tail_df / (2.0 * gamma(s, 0.5 * tail_df)))
     return 1.0
 
 
-@jit
+@jit(inline="always")
 def _draw_shares(s, centre, root, scale, q):
     k = centre.shape[0]
     common = 0.0  # sum_j sqrt(m_j) z_j
@@ -68,7 +68,7 @@ def _draw_shares(s, centre, root, scale, q):
         q[j] /= total
 
 
-@jit
+@jit(inline="always")
 def _draw_final(s, counted, q, remaining, final):
     k = counted.shape[0]
     left = remaining
@@ -83,7 +83,7 @@ def _draw_final(s, counted, q, remaining, final):
     final[k - 1] = counted[k - 1] + left
 
 
-@jit
+@jit(inline="always")
 def _rank(s, final, order, depth):
     """Put the indices of the ``depth`` highest final tallies, highest first, in ``order``.
 
@@ -108,7 +108,7 @@ def _rank(s, final, order, depth):
         order[i], order[best] = order[best], order[i]
 
 
-@jit
+@jit(inline="always")
 def _score(b, final, order, k, rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
            hist_low, hist_scale, wins, outright, advance, first, pairs, runoffs, recounts,
            share_sum, share_min, share_max, hist):
@@ -169,7 +169,7 @@ def simulate_blocks(
     states, block_draws, counted, centre, scale, tail_df,
     remaining_exact, remaining_median, sigma_low, sigma_high,
     rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
-    hist_low, hist_scale,
+    hist_low, hist_scale, scratch, order_scratch,
     wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
 ):
     """Simulate blocks of draws of the single-lump model (:mod:`simulate.model`).
@@ -194,12 +194,14 @@ def simulate_blocks(
     """
     k = counted.shape[0]
     depth = min(k, max(seats + 1, 3))
-    root = np.sqrt(centre)
     for b in prange(states.shape[0]):
         s = states[b]
-        q = np.empty(k)
-        final = np.empty(k)
-        order = np.empty(k, dtype=np.int64)
+        root = scratch[b, 0]
+        q = scratch[b, 1]
+        final = scratch[b, 2]
+        order = order_scratch[b]
+        for j in range(k):
+            root[j] = math.sqrt(centre[j])
         for _ in range(block_draws[b]):
             remaining = _draw_remaining(s, remaining_exact, remaining_median, sigma_low, sigma_high)
             _draw_shares(s, centre, root, scale * _tail_factor(s, tail_df), q)
@@ -214,7 +216,7 @@ def simulate_blocks(
 def simulate_strata_blocks(
     states, block_draws, mean, shared, independent, tail_df,
     rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
-    hist_low, hist_scale,
+    hist_low, hist_scale, scratch, order_scratch,
     wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
 ):
     """Simulate blocks of draws of the units model (:mod:`simulate.strata`).
@@ -235,9 +237,9 @@ def simulate_strata_blocks(
     depth = min(k, max(seats + 1, 3))
     for b in prange(states.shape[0]):
         s = states[b]
-        z = np.empty(k)
-        final = np.empty(k)
-        order = np.empty(k, dtype=np.int64)
+        z = scratch[b, 0]
+        final = scratch[b, 2]
+        order = order_scratch[b]
         for _ in range(block_draws[b]):
             for j in range(k):
                 final[j] = mean[j]

@@ -105,17 +105,18 @@ def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, nbins):
         "share_max": np.full((nb, k + 1), -np.inf),
         "hist": np.zeros((nb, k + 1, nbins + 2), np.int64),
     }
+    scratch = (np.zeros((nb, 3, k)), np.zeros((nb, k), np.int64))  # per-block work space
     race = (arrays.rule, arrays.seats, arrays.threshold, arrays.recount_margin, arrays.yes_index, *arrays.margin_pair)
     if isinstance(arrays, StrataArrays):
         _kernel.simulate_strata_blocks(
             states, block_draws, arrays.mean, arrays.shared, arrays.independent, arrays.tail_df,
-            *race, hist_low, hist_scale, **out,
+            *race, hist_low, hist_scale, *scratch, **out,
         )
     else:
         _kernel.simulate_blocks(
             states, block_draws, arrays.counted, arrays.centre, arrays.scale, arrays.tail_df,
             arrays.remaining_exact, arrays.remaining_median, arrays.sigma_low, arrays.sigma_high,
-            *race, hist_low, hist_scale, **out,
+            *race, hist_low, hist_scale, *scratch, **out,
         )
     return out
 
