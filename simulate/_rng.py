@@ -48,12 +48,12 @@ _U53 = 1.0 / 9007199254740992.0
 _NORMAL_MIN_VARIANCE = 1_000.0  # simulate.model.NORMAL_MIN_VARIANCE (kept equal by a test)
 
 
-@jit(inline="always")
+@jit
 def _rotl(x, k):
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
-@jit(inline="always")
+@jit
 def next_u64(s):
     """Next 64 random bits from xoshiro256++ state ``s`` (uint64[4], updated in place)."""
     result = _rotl(s[0] + s[3], 23) + s[0]
@@ -67,13 +67,13 @@ def next_u64(s):
     return result
 
 
-@jit(inline="always")
+@jit
 def uniform(s):
     """A double uniform on [0, 1)."""
     return float(next_u64(s) >> np.uint64(11)) * _U53
 
 
-@jit(inline="always")
+@jit
 def normal(s):
     """A standard normal (256-layer ziggurat)."""
     while True:
@@ -161,7 +161,7 @@ def _binomial_btrs(s, n, p):
             return k
 
 
-@jit(inline="always")
+@jit
 def binomial(s, n, p):
     """A Binomial(n, p) count as a float; ``n`` a whole number held in a float."""
     if n <= 0.0 or p <= 0.0:
