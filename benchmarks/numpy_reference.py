@@ -1,0 +1,272 @@
+r"""The race model of :mod:`simulate.model`, written as plain vectorised NumPy.
+
+This is the honest alternative a user would write without Numba, and the
+reference the compiled kernel is measured against (speed, in ``run.py``) and
+checked against (agreement within Monte Carlo error, via
+:func:`reference_probabilities`).  It shares no code with ``simulate/``: the only
+thing it takes from the package is the model's parameterisation, the flat
+:class:`simulate.model.ModelArrays` returned by ``simulate.model.prepare(scenario,
+count)``.  It never imports ``simulate`` itself; any object with the same
+attributes works.
+
+Per draw, vectorised over a chunk of draws (:data:`CHUNK` at a time), with
+``numpy.random.default_rng(seed)`` (PCG64):
+
+1. remaining votes ``R``: exact, or ``max(0, round(median * exp(z * sigma)) - 1)``
+   with ``sigma = sigma_low`` for ``z < 0`` and ``sigma_high`` otherwise (the
+   two-piece log-normal);
+2. ``tau = sqrt(nu / chi2_nu)`` when ``tail_df = nu > 0``, else 1;
+3. shares ``q = m + s tau (sqrt(m) z - m sum_j sqrt(m_j) z_j)``, ``z ~ N(0, I_K)``,
+   clipped at 0 and renormalised;
+4. the remaining tallies as conditional binomials
+   ``x_k ~ Bin(R - sum_{j<k} x_j, q_k / sum_{j>=k} q_j)`` drawn with
+   ``Generator.binomial`` (exact at every size; the kernel switches to a
+   corrected normal at variance ``simulate.model.NORMAL_MIN_VARIANCE``), the last
+   candidate taking the rest;
+5. final tallies ``c + x``, ranked with a random tie-break (``key = final + 0.25 u``;
+   tallies are whole numbers), ``argsort`` for small ``K`` and ``argpartition``
+   then ``argsort`` of the top ``depth`` for larger ``K``;
+6. the kernel's accumulators: wins, outright, advance, first, runoff pairs,
+   runoffs, recounts, share sums.
+
+The final-share 90% interval comes from a fixed histogram of every candidate's
+final share on [0, 1] with :data:`HIST_BINS` bins (2**14: bins 0.0061 percentage
+points wide), read with linear interpolation inside the bin; the kernel instead
+uses 2,048 bins over a range set by a pilot run, so the two intervals agree to
+within a bin width and Monte Carlo error, not bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: Draws simulated together (memory: a few arrays of CHUNK x K doubles).
+CHUNK = 65_536
+#: Bins of the final-share histogram on [0, 1].
+HIST_BINS = 16_384
+#: Above this many candidates, rank with argpartition + argsort of the top ``depth``.
+ARGPARTITION_MIN_K = 8
+
+PLURALITY, RUNOFF_RULE, MEASURE = 0, 1, 2
+
+
+def _new_tally(k: int) -> dict:
+    return {
+        "draws": 0,
+        "wins": np.zeros(k, np.int64), "outright": np.zeros(k, np.int64),
+        "advance": np.zeros(k, np.int64), "first": np.zeros(k, np.int64),
+        "pairs": np.zeros((k, k), np.int64), "runoffs": 0, "recounts": 0,
+        "share_sum": np.zeros(k), "hist": np.zeros((k, HIST_BINS), np.int64),
+    }
+
+
+def _chunk(rng: np.random.Generator, a, n: int, root: np.ndarray, tally: dict) -> None:
+    """Simulate ``n`` draws and add their outcomes into ``tally``."""
+    counted, centre = a.counted, a.centre
+    k = counted.shape[0]
+
+    # 1. Remaining votes.
+    if a.remaining_exact:
+        remaining = np.full(n, max(a.remaining_median - 1.0, 0.0))
+    else:
+        z = rng.standard_normal(n)
+        sigma = np.where(z < 0.0, a.sigma_low, a.sigma_high)
+        remaining = np.floor(a.remaining_median * np.exp(z * sigma) + 0.5) - 1.0
+        np.maximum(remaining, 0.0, out=remaining)
+
+    # 2-3. Shares of the remaining vote.
+    spread = a.scale
+    if a.tail_df > 0.0:
+        spread = a.scale * np.sqrt(a.tail_df / rng.chisquare(a.tail_df, n))[:, None]
+    z = rng.standard_normal((n, k))
+    z *= root  # sqrt(m_j) z_j
+    common = z.sum(axis=1, keepdims=True)
+    z -= centre * common
+    z *= spread
+    q = z
+    q += centre
+    np.maximum(q, 0.0, out=q)
+    q /= q.sum(axis=1, keepdims=True)
+
+    # 4. Conditional binomials.
+    left = remaining.astype(np.int64)
+    mass = np.ones(n)
+    p = np.empty(n)
+    final = np.empty((n, k))
+    for j in range(k - 1):
+        qj = q[:, j]
+        p.fill(0.0)
+        np.divide(qj, mass, out=p, where=mass > 0.0)
+        np.clip(p, 0.0, 1.0, out=p)
+        x = rng.binomial(left, p)
+        final[:, j] = x
+        left -= x
+        mass -= qj
+    final[:, k - 1] = left
+    final += counted
+
+    # 5. Rank, ties broken at random.
+    depth = min(k, max(a.seats + 1, 3))
+    key = rng.random((n, k))
+    key *= 0.25
+    key += final
+    np.negative(key, out=key)
+    if k < ARGPARTITION_MIN_K or depth >= k:
+        order = np.argsort(key, axis=1)[:, :depth]
+    else:
+        top = np.argpartition(key, depth - 1, axis=1)[:, :depth]
+        order = np.take_along_axis(top, np.argsort(np.take_along_axis(key, top, axis=1), axis=1), axis=1)
+
+    # 6. Accumulate.
+    total = final.sum(axis=1)
+    inv = np.divide(1.0, total, out=np.zeros(n), where=total > 0.0)
+    rows = np.arange(n)
+    top = order[:, 0]
+    tally["first"] += np.bincount(top, minlength=k)
+    margin = a.recount_margin
+    if a.rule == PLURALITY:
+        seats = a.seats
+        tally["wins"] += np.bincount(order[:, :seats].ravel(), minlength=k)
+        if k > seats:
+            gap = (final[rows, order[:, seats - 1]] - final[rows, order[:, seats]]) * inv
+            tally["recounts"] += int(np.count_nonzero(gap <= margin))
+    elif a.rule == RUNOFF_RULE:
+        lead = final[rows, top] * inv
+        outright = lead > a.threshold if k > 1 else np.ones(n, bool)
+        winners = np.bincount(top[outright], minlength=k)
+        tally["wins"] += winners
+        tally["outright"] += winners
+        tally["advance"] += np.bincount(top, minlength=k)
+        close = outright & (lead - a.threshold <= margin)
+        runoff = ~outright
+        tally["runoffs"] += int(np.count_nonzero(runoff))
+        if k > 1:
+            second = order[runoff, 1]
+            tally["advance"] += np.bincount(second, minlength=k)
+            a_, b_ = np.minimum(top[runoff], second), np.maximum(top[runoff], second)
+            tally["pairs"] += np.bincount(a_ * k + b_, minlength=k * k).reshape(k, k)
+            near = a.threshold - lead[runoff] <= margin
+            if k > 2:
+                third = order[runoff, 2]
+                rr = rows[runoff]
+                near |= (final[rr, second] - final[rr, third]) * inv[runoff] <= margin
+            close[runoff] = near
+        tally["recounts"] += int(np.count_nonzero(close))
+    else:
+        yes = final[:, a.yes_index] * inv
+        passed = yes > a.threshold
+        n_pass = int(np.count_nonzero(passed))
+        tally["wins"][a.yes_index] += n_pass
+        tally["wins"][1 - a.yes_index] += n - n_pass
+        tally["outright"][a.yes_index] += n_pass
+        tally["outright"][1 - a.yes_index] += n - n_pass
+        tally["recounts"] += int(np.count_nonzero(np.abs(yes - a.threshold) <= margin))
+
+    shares = final
+    shares *= inv[:, None]
+    tally["share_sum"] += shares.sum(axis=0)
+    bins = (shares * HIST_BINS).astype(np.int64)
+    np.clip(bins, 0, HIST_BINS - 1, out=bins)
+    bins += np.arange(k) * HIST_BINS
+    tally["hist"] += np.bincount(bins.ravel(), minlength=k * HIST_BINS).reshape(k, HIST_BINS)
+    tally["draws"] += n
+
+
+def simulate(arrays, draws: int, seed: int, chunk: int = CHUNK) -> dict:
+    """Simulate ``draws`` final counts of the race described by ``arrays`` (a ``ModelArrays``).
+
+    Candidates are in the order of ``arrays`` (the kernel's order).  Returns the raw tally: ``draws``, ``wins``, ``outright``, ``advance``, ``first``
+    (int64[K]), ``pairs`` (int64[K, K], i < j), ``runoffs``, ``recounts`` (ints),
+    ``share_sum`` (float64[K]) and ``hist`` (int64[K, HIST_BINS], final shares on [0, 1]).
+    """
+    if draws < 1:
+        raise ValueError("draws must be positive")
+    rng = np.random.default_rng(seed)
+    k = arrays.counted.shape[0]
+    root = np.sqrt(arrays.centre)
+    tally = _new_tally(k)
+    done = 0
+    while done < draws:
+        n = min(chunk, draws - done)
+        _chunk(rng, arrays, n, root, tally)
+        done += n
+    return tally
+
+
+def share_quantile(hist_row: np.ndarray, q: float) -> float:
+    """Quantile ``q`` of a final share from its histogram on [0, 1], linear within a bin."""
+    cum = np.cumsum(hist_row)
+    target = q * cum[-1]
+    idx = int(np.searchsorted(cum, target, side="left"))
+    before = cum[idx - 1] if idx else 0
+    frac = (target - before) / hist_row[idx] if hist_row[idx] else 0.0
+    return float(min(max((idx + frac) / hist_row.shape[0], 0.0), 1.0))
+
+
+def reference_probabilities(arrays, draws: int, seed: int) -> dict:
+    """Outcome probabilities of the race in ``arrays`` by the NumPy reference.
+
+    Parameters
+    ----------
+    arrays
+        ``simulate.model.prepare(scenario, count)``.
+    draws, seed
+        Number of simulated final counts; seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    dict
+        ``draws``; per candidate (lists in the scenario's candidate order, the order of
+        ``RaceResult.candidates``: when ``arrays`` has an ``order`` attribute -- kernel
+        position i holds scenario candidate ``order[i]`` -- the results are put back in
+        scenario order; otherwise they are in the order of ``arrays``): ``p_win``, ``p_outright``,
+        ``p_advance``, ``p_first``, ``share_mean``, ``share_low`` and ``share_high``
+        (5% and 95% quantiles of the final share); and ``p_runoff``, ``p_recount``,
+        ``runoff_pairs`` (``{(i, j): p}`` with i < j, scenario candidate indices).  ``p_outright``
+        and ``p_advance`` are all zero under plurality and ``p_advance`` is zero for a
+        measure, as in the kernel's tally.  Every probability ``p`` has Monte Carlo
+        standard error ``sqrt(p (1 - p) / draws)``.
+    """
+    t = simulate(arrays, draws, seed)
+    n = t["draws"]
+    k = arrays.counted.shape[0]
+    order = getattr(arrays, "order", None)
+    order = np.arange(k) if order is None else np.asarray(order)
+    back = np.argsort(order)  # scenario candidate c is kernel position back[c]
+    pairs = {}
+    for i, j in zip(*np.nonzero(t["pairs"])):
+        a, b = sorted((int(order[i]), int(order[j])))
+        pairs[(a, b)] = pairs.get((a, b), 0.0) + float(t["pairs"][i, j] / n)
+    return {
+        "draws": n,
+        "p_win": (t["wins"][back] / n).tolist(),
+        "p_outright": (t["outright"][back] / n).tolist(),
+        "p_advance": (t["advance"][back] / n).tolist(),
+        "p_first": (t["first"][back] / n).tolist(),
+        "p_runoff": t["runoffs"] / n,
+        "p_recount": t["recounts"] / n,
+        "runoff_pairs": pairs,
+        "share_mean": (t["share_sum"][back] / n).tolist(),
+        "share_low": [share_quantile(t["hist"][j], 0.05) for j in back],
+        "share_high": [share_quantile(t["hist"][j], 0.95) for j in back],
+    }
+
+
+def max_z_difference(ref: dict, probabilities: dict, keys=("p_win", "p_outright", "p_advance", "p_first")) -> float:
+    """Largest ``|p_ref - p_other| / se`` over ``keys`` and candidates (se pooled from both sides).
+
+    ``probabilities`` has the same keys (lists in candidate order) and its own ``draws``.
+    A difference where both sides are 0 or 1 counts as 0; a difference where the
+    pooled se is 0 counts as infinite.
+    """
+    worst = 0.0
+    for key in keys:
+        for p1, p2 in zip(ref[key], probabilities[key]):
+            var = p1 * (1 - p1) / ref["draws"] + p2 * (1 - p2) / probabilities["draws"]
+            diff = abs(p1 - p2)
+            if diff == 0.0:
+                continue
+            worst = max(worst, diff / math.sqrt(var) if var > 0 else math.inf)
+    return worst

@@ -1,0 +1,426 @@
+"""Benchmark the Monte Carlo kernel against plain NumPy and against the random-variate floor.
+
+Usage::
+
+    python benchmarks/run.py [--quick] [--out benchmarks/results/latest.json]
+                             [--cases simple-3,simple-12,...] [--threads 1,2] [--package-cache]
+
+For every case (see ``benchmarks/cases.py``) and thread count, after a warm-up
+that loads or compiles the kernel:
+
+* ``kernel_draws_per_s``: ``simulate.engine.accumulate(prepare(scenario), seed, N)``
+  -- the engine and compiled kernel, including its 16,384-draw pilot run (which
+  sets the share histogram) and the block/round bookkeeping, excluding
+  ``prepare`` and the summary.  N counts only the main draws.
+* ``run_draws_per_s``: ``simulate.run(scenario, draws=N, seed=1, threads=t)`` -- what a
+  user calls: prepare + pilot + engine + summary and call.
+* ``numpy_draws_per_s``: ``benchmarks/numpy_reference.py`` (single-threaded NumPy).
+* ``ratio_vs_numpy``: kernel draws/s at the highest thread count / NumPy draws/s
+  (``ratio_vs_numpy_1thread`` at one thread).
+* ``floor_ratio``: kernel seconds per draw at the highest thread count / floor seconds per
+  draw, where the floor is the time to generate just the random variates one draw
+  consumes (see README.md), with the fastest generator measured, and perfect
+  scaling assumed across threads (single-thread floor / threads).
+* ``agreement_max_z``: the largest |p_kernel - p_numpy| / se over p_win, p_outright,
+  p_advance and p_first from the timed runs -- a benchmark of two programs is only
+  meaningful if they compute the same thing.
+
+``batch-373``: every simulable contest of the November 2024 general through
+``simulate.run`` at 100,000 draws each; total wall time and contests/s.  The NumPy
+reference runs on 20 evenly spaced contests only, and its total is extrapolated
+(time x simulated contests / 20).  With ``--quick`` every 4th contest is timed and the
+wall time extrapolated, and NumPy runs on 10 contests.
+
+Every figure is the median of the repeats (5 by default; 3 with ``--quick``; 3 and 1
+for the batch).  The load average before and after is recorded: the figures are wall
+times, and another busy process on a 2-core machine halves them.
+
+Kernels are compiled into a Numba cache keyed by the package's sources
+(``benchmarks/numba_cache.py``), so a stale ``simulate/__pycache__`` is never timed;
+``--package-cache`` uses the package's own cache instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import cases  # noqa: E402  (puts the repository root on sys.path)
+import numba_cache  # noqa: E402
+import numpy as np  # noqa: E402
+import numpy_reference  # noqa: E402
+
+import simulate  # noqa: E402
+from simulate import _numba, engine, model  # noqa: E402
+
+SEED = 1
+
+FULL = {
+    "repeats": 5,
+    "kernel_draws": {"simple-3": 4_000_000, "simple-12": 2_000_000, "seats-7": 1_000_000},
+    "numpy_draws": {"simple-3": 1_048_576, "simple-12": 524_288, "seats-7": 262_144},
+    "batch_draws": 100_000,
+    "batch_repeats": 3,
+    "batch_stride": 1,
+    "batch_numpy_contests": 20,
+    "floor_variates": 4_000_000,
+}
+QUICK = {
+    "repeats": 3,
+    "kernel_draws": {"simple-3": 1_000_000, "simple-12": 262_144, "seats-7": 131_072},
+    "numpy_draws": {"simple-3": 262_144, "simple-12": 131_072, "seats-7": 65_536},
+    "batch_draws": 100_000,
+    "batch_repeats": 1,
+    "batch_stride": 4,
+    "batch_numpy_contests": 10,
+    "floor_variates": 1_000_000,
+}
+
+
+# -- helpers -------------------------------------------------------------------
+
+def timed(fn, repeats: int):
+    """Median wall time of ``repeats`` calls of ``fn``, all the times, and the last result (warm up first)."""
+    times, result = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times, result
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_info() -> dict:
+    import numba
+
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel region has run yet
+        layer = None
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "numba_max_threads": numba.config.NUMBA_NUM_THREADS,
+        "numba_threading_layer": layer,
+        "platform": platform.platform(),
+    }
+
+
+def versions() -> dict:
+    import numba
+
+    return {"python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
+            "racecall": simulate.__version__}
+
+
+def source_info() -> dict:
+    """The commit the sources are at, and whether the package's files differ from it (read-only git)."""
+    def git(*args):
+        try:
+            return subprocess.run(["git", *args], cwd=cases.ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    return {"commit": git("rev-parse", "HEAD"), "package_modified": bool(git("status", "--porcelain", "--", "simulate"))}
+
+
+def tally_probabilities(t: engine.Tally) -> dict:
+    n = t.draws
+    return {"draws": n, "p_win": (t.wins / n).tolist(), "p_outright": (t.outright / n).tolist(),
+            "p_advance": (t.advance / n).tolist(), "p_first": (t.first / n).tolist()}
+
+
+def tally_numpy(t: dict) -> dict:
+    n = t["draws"]
+    return {"draws": n, "p_win": (t["wins"] / n).tolist(), "p_outright": (t["outright"] / n).tolist(),
+            "p_advance": (t["advance"] / n).tolist(), "p_first": (t["first"] / n).tolist()}
+
+
+# -- the floor -----------------------------------------------------------------
+
+def _numba_uniform_filler():
+    """A compiled loop of ``simulate._rng.uniform`` (the package has fill_normals but no uniform filler)."""
+    import numba
+
+    from simulate import _rng
+
+    uniform = _rng.uniform
+
+    @numba.njit(nogil=True)
+    def fill_uniforms(s, out):
+        for i in range(out.shape[0]):
+            out[i] = uniform(s)
+
+    return fill_uniforms
+
+
+def measure_floor(n: int, repeats: int) -> dict:
+    """Seconds per standard normal and per uniform double, for each generator; the fastest of each."""
+    from simulate import _rng, streams
+
+    out = np.empty(n)
+    state = streams.block_states(SEED, 0, 1)[0].copy()
+    fill_uniforms = _numba_uniform_filler()
+    _rng.fill_normals(state, out[:1000])  # warm-up: load/compile
+    fill_uniforms(state, out[:1000])
+    rng = np.random.default_rng(SEED)
+    normal = {
+        "simulate._rng.fill_normals": timed(lambda: _rng.fill_normals(state, out), repeats)[0] / n,
+        "numpy.standard_normal(out=)": timed(lambda: rng.standard_normal(out=out), repeats)[0] / n,
+    }
+    uniform = {
+        "simulate._rng.uniform (compiled loop)": timed(lambda: fill_uniforms(state, out), repeats)[0] / n,
+        "numpy.random(out=)": timed(lambda: rng.random(out=out), repeats)[0] / n,
+    }
+    return {
+        "s_per_normal": normal, "s_per_uniform": uniform,
+        "normal_s": min(normal.values()), "uniform_s": min(uniform.values()),
+        "normal_source": min(normal, key=normal.get), "uniform_source": min(uniform, key=uniform.get),
+    }
+
+
+def variates_per_draw(arrays: model.ModelArrays) -> dict:
+    """Random variates one kernel draw consumes (binomials counted as the one normal they take when large)."""
+    k = arrays.counted.shape[0]
+    normals = (0 if arrays.remaining_exact else 1) + k + (k - 1)
+    uniforms = k
+    if arrays.tail_df > 0.0:  # one gamma: at least one normal and one uniform
+        normals += 1
+        uniforms += 1
+    return {"normal": normals, "uniform": uniforms}
+
+
+# -- the cases -----------------------------------------------------------------
+
+def bench_single(name: str, scenario, settings: dict, threads: list[int]) -> dict:
+    arrays = model.prepare(scenario, scenario.count)
+    k = arrays.counted.shape[0]
+    reps = settings["repeats"]
+    n_kernel = settings["kernel_draws"][name]
+    n_numpy = settings["numpy_draws"][name]
+    res = {
+        "K": k, "rule": scenario.race.rule, "seats": scenario.race.seats,
+        "remaining_exact": arrays.remaining_exact,
+        "draws": {"kernel": n_kernel, "numpy": n_numpy}, "repeats": reps,
+        "kernel_draws_per_s": {}, "run_draws_per_s": {}, "times_s": {"kernel": {}, "run": {}},
+    }
+    tally = None
+    for t in threads:
+        used = _numba.set_threads(t)
+        engine.accumulate(arrays, SEED, engine.BLOCK_DRAWS)  # warm-up at this thread count
+        med, times, tally = timed(lambda: engine.accumulate(arrays, SEED, n_kernel), reps)
+        res["kernel_draws_per_s"][str(used)] = n_kernel / med
+        res["times_s"]["kernel"][str(used)] = times
+        simulate.run(scenario, draws=engine.BLOCK_DRAWS, seed=SEED, threads=t)
+        med, times, _ = timed(lambda: simulate.run(scenario, draws=n_kernel, seed=SEED, threads=t), reps)
+        res["run_draws_per_s"][str(used)] = n_kernel / med
+        res["times_s"]["run"][str(used)] = times
+    numpy_reference.simulate(arrays, 1_000, SEED)  # warm-up
+    med, times, ref = timed(lambda: numpy_reference.simulate(arrays, n_numpy, SEED), reps)
+    res["numpy_draws_per_s"] = n_numpy / med
+    res["times_s"]["numpy"] = times
+    top = max(res["kernel_draws_per_s"], key=int)
+    res["ratio_vs_numpy"] = res["kernel_draws_per_s"][top] / res["numpy_draws_per_s"]
+    if "1" in res["kernel_draws_per_s"]:
+        res["ratio_vs_numpy_1thread"] = res["kernel_draws_per_s"]["1"] / res["numpy_draws_per_s"]
+    res["agreement_max_z"] = numpy_reference.max_z_difference(tally_numpy(ref), tally_probabilities(tally))
+    res["variates_per_draw"] = variates_per_draw(arrays)
+    return res
+
+
+def add_floor(res: dict, floor: dict) -> None:
+    v = res["variates_per_draw"]
+    per_draw_1 = v["normal"] * floor["normal_s"] + v["uniform"] * floor["uniform_s"]
+    res["floor_s_per_draw"] = {t: per_draw_1 / int(t) for t in res["kernel_draws_per_s"]}
+    res["floor_draws_per_s"] = {t: 1.0 / s for t, s in res["floor_s_per_draw"].items()}
+    top = max(res["kernel_draws_per_s"], key=int)
+    res["floor_ratio"] = (1.0 / res["kernel_draws_per_s"][top]) / res["floor_s_per_draw"][top]
+    res["floor_ratio_threads"] = int(top)
+
+
+def bench_batch(settings: dict, threads: list[int], quick: bool) -> dict:
+    draws = settings["batch_draws"]
+    t0 = time.perf_counter()
+    batch = cases.batch_373(draws=draws, seed=SEED)
+    build_s = time.perf_counter() - t0
+    everything = [s for _, s in batch.scenarios]
+    stride = settings["batch_stride"]
+    scen = everything[::stride]
+    scale = len(everything) / len(scen)  # 1 unless --quick
+    res = {
+        "contests": batch.contests, "simulated": len(everything), "skipped": len(batch.skipped),
+        "skipped_reasons": dict(Counter(r for _, r in batch.skipped)),
+        "draws_per_contest": draws, "build_s": build_s, "repeats": settings["batch_repeats"],
+        "timed_contests": len(scen),
+        "wall_s": {}, "contests_per_s": {}, "kernel_draws_per_s": {}, "times_s": {},
+    }
+    if stride > 1:
+        res["note"] = (f"--quick: every {stride}th contest timed ({len(scen)} of {len(everything)}); "
+                       f"wall_s is extrapolated to all {len(everything)} (x {scale:.2f})")
+    for t in (threads[-1:] if quick else threads):
+        used = _numba.set_threads(t)
+        simulate.run(scen[0], draws=engine.BLOCK_DRAWS, seed=SEED, threads=t)  # warm-up
+
+        def run_all():
+            for s in scen:
+                simulate.run(s, draws=draws, seed=SEED, threads=t)
+
+        med, times, _ = timed(run_all, settings["batch_repeats"])
+        res["wall_s"][str(used)] = med * scale
+        res["times_s"][str(used)] = times
+        res["contests_per_s"][str(used)] = len(scen) / med
+        res["kernel_draws_per_s"][str(used)] = len(scen) * draws / med  # main draws only, via simulate.run
+    m = settings["batch_numpy_contests"]
+    subset = [everything[i * len(everything) // m] for i in range(m)]
+    arrays = [model.prepare(s, s.count) for s in subset]
+    numpy_reference.simulate(arrays[0], 1_000, SEED)
+
+    def numpy_subset():
+        for a in arrays:
+            numpy_reference.reference_probabilities(a, draws, SEED)
+
+    med, times, _ = timed(numpy_subset, settings["batch_repeats"])
+    top = max(res["wall_s"], key=int)
+    res["numpy_subset"] = {
+        "contests": m, "wall_s": med, "times_s": times,
+        "extrapolated_wall_s": med * len(everything) / m,
+        "note": f"NumPy reference on {m} evenly spaced contests at {draws:,} draws each, "
+                f"extrapolated to all {len(everything)} (x {len(everything) / m:.2f}); single-threaded",
+    }
+    res["ratio_vs_numpy"] = res["numpy_subset"]["extrapolated_wall_s"] / res["wall_s"][top]
+    return res
+
+
+# -- output --------------------------------------------------------------------
+
+def _m(x) -> str:
+    return f"{x / 1e6:7.2f}" if x is not None else "      -"
+
+
+def fmt_load(load) -> str:
+    return "/".join(f"{x:.1f}" for x in load)
+
+
+def print_table(report: dict) -> None:
+    c = report["cases"]
+    threads = [str(t) for t in report["threads"]]
+    top = threads[-1]
+    print()
+    print(f"{report['machine']['cpu']}, {report['machine']['cores']} cores; python {report['versions']['python']}, "
+          f"numpy {report['versions']['numpy']}, numba {report['versions']['numba']}"
+          f"{'  [--quick]' if report['quick'] else ''}")
+    head = (f"{'case':11s} {'K':>3s} " + " ".join(f"kern {t}t" for t in threads)
+            + f" {'run() ' + top + 't':>8s} {'numpy':>7s} {'x numpy':>7s} {'floor ' + top + 't':>8s} {'/floor':>6s} {'agree z':>7s}")
+    print(head)
+    print("  (M draws/s; kernel = engine.accumulate; run() = simulate.run; numpy single-threaded; floor = variates only)")
+    for name in cases.CASE_NAMES:
+        r = c.get(name)
+        if r is None:
+            continue
+        if name == "stratified":
+            print(f"{name:11s}  {r['status']}")
+            continue
+        if name == "batch-373":
+            continue
+        kern = " ".join(f"{_m(r['kernel_draws_per_s'].get(t)):>7s}" for t in threads)
+        print(f"{name:11s} {r['K']:3d} {kern} {_m(r['run_draws_per_s'].get(top)):>8s} {_m(r['numpy_draws_per_s'])} "
+              f"{r['ratio_vs_numpy']:6.1f}x {_m(r['floor_draws_per_s'].get(top)):>8s} {r['floor_ratio']:5.2f}x "
+              f"{r['agreement_max_z']:7.2f}")
+    b = c.get("batch-373")
+    if b:
+        walls = ", ".join(f"{t} thread(s) {w:.2f} s ({b['contests_per_s'][t]:.0f} contests/s)" for t, w in b["wall_s"].items())
+        ns = b["numpy_subset"]
+        print(f"batch-373   {b['simulated']} of {b['contests']} contests simulated ({b['skipped']} skipped: "
+              f"{', '.join(f'{v} {k}' for k, v in b['skipped_reasons'].items())}), {b['draws_per_contest']:,} draws each")
+        print(f"            simulate.run: {walls}" + (f"\n            ({b['note']})" if "note" in b else ""))
+        print(f"            numpy: {ns['wall_s']:.2f} s for {ns['contests']} contests -> ~{ns['extrapolated_wall_s']:.1f} s "
+              f"extrapolated (kernel/numpy speed {b['ratio_vs_numpy']:.1f}x)")
+    f = report["floor"]
+    print(f"load average (1, 5, 15 min) before {fmt_load(report['load_average_before'])}, "
+          f"after {fmt_load(report['load_average_after'])} on {report['machine']['cores']} cores")
+    print(f"floor       normal {f['normal_s'] * 1e9:.2f} ns ({f['normal_source']}), "
+          f"uniform {f['uniform_s'] * 1e9:.2f} ns ({f['uniform_source']}); "
+          f"{top}-thread floor = 1-thread / {top} (perfect scaling assumed)")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the racecall kernel.")
+    parser.add_argument("--quick", action="store_true", help="fewer draws and repeats (under a minute)")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
+    parser.add_argument("--cases", default=",".join(cases.CASE_NAMES), help="comma-separated case names")
+    parser.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
+    parser.add_argument("--package-cache", action="store_true",
+                        help="use the package's own Numba cache (may be stale; see numba_cache.py)")
+    args = parser.parse_args(argv)
+    cache = {"cache": "the package's own (simulate/__pycache__)"} if args.package_cache else numba_cache.use_private_cache()
+    settings = QUICK if args.quick else FULL
+    wanted = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = set(wanted) - set(cases.CASE_NAMES)
+    if unknown:
+        parser.error(f"unknown case(s) {', '.join(sorted(unknown))}; choose from {', '.join(cases.CASE_NAMES)}")
+    threads = sorted({int(t) for t in args.threads.split(",")})
+    started = time.perf_counter()
+
+    t0 = time.perf_counter()
+    simulate.run(cases.simple_3(), draws=engine.BLOCK_DRAWS, seed=SEED, threads=threads[-1])
+    warmup_s = time.perf_counter() - t0
+    threads = sorted({_numba.set_threads(t) for t in threads})
+
+    report = {
+        "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "machine": machine_info(),
+        "versions": versions(),
+        "threads": threads,
+        "seed": SEED,
+        "settings": settings,
+        "warmup_s": warmup_s,
+        "sources": {**source_info(), **cache},
+        "load_average_before": os.getloadavg(),
+        "cases": {},
+    }
+    print(f"warm-up (load or compile the kernel): {warmup_s:.2f} s; Numba cache: {cache['cache']}", flush=True)
+    floor = measure_floor(settings["floor_variates"], settings["repeats"])
+    report["floor"] = floor
+    for name in wanted:
+        print(f"running {name} ...", flush=True)
+        if name == "stratified":
+            print(f"  stratified: {cases.STRATIFIED_STATUS} (counting units come later)")
+            report["cases"][name] = {"status": cases.STRATIFIED_STATUS}
+        elif name == "batch-373":
+            report["cases"][name] = bench_batch(settings, threads, args.quick)
+        else:
+            res = bench_single(name, cases.SINGLE_CASES[name](), settings, threads)
+            add_floor(res, floor)
+            report["cases"][name] = res
+    report["total_s"] = time.perf_counter() - started
+    report["load_average_after"] = os.getloadavg()
+    print_table(report)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwrote {args.out} ({report['total_s']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
