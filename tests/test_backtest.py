@@ -1,0 +1,337 @@
+"""Backtest metrics, wrong calls and replay flags on hand-made cases; a small real-data backtest; plots."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+import simulate
+from simulate import backtest as bt
+from simulate.api import Replay
+from simulate.replay_flags import flag_replay, snapshot_flags
+from simulate.results import Call, CandidateResult, Hurdle, RaceResult, ShareInterval
+
+DATA = Path(__file__).parent / "data" / "backtest"
+EXTRACT = DATA / "general-timeframes.json"
+
+
+# -- helpers --------------------------------------------------------------------------
+
+def make_result(counted, p, *, rule="plurality", status="too_close", outcome=None, winners=(),
+                intervals=None, hurdle=None, as_of=None) -> RaceResult:
+    """A hand-made result: ``p`` is p_win (plurality, measure) or p_advance (majority/top_two)."""
+    total = sum(counted.values())
+    cands = []
+    for cid, votes in counted.items():
+        low, high = (intervals or {}).get(cid, (0.0, 1.0))
+        runoff = rule in ("majority", "top_two")
+        cands.append(CandidateResult(
+            id=cid, name=cid.title(), counted=votes, share_counted=votes / total, p_win=p[cid], p_win_se=0.0,
+            p_outright=None if rule == "plurality" else p[cid], p_advance=p[cid] if runoff else None,
+            p_first=p[cid], share_final=ShareInterval((low + high) / 2, low, high)))
+    leader = max(counted, key=lambda c: counted[c])
+    return RaceResult(
+        race="Test", rule=rule, as_of=as_of, draws=1000, seed=0, leader=leader, candidates=tuple(cands),
+        p_leader_overtaken=0.0, hurdle=hurdle or Hurdle(None, None), p_recount=0.0, p_runoff=None,
+        runoff_pairs=(), counted_fraction=0.5, call=Call(status, outcome, tuple(winners), 0.999, 0.995, ""))
+
+
+def make_scenario(final, *, rule="plurality", snapshots=2, **race):
+    ids = list(final)
+    counted = {c: 1 for c in ids}
+    snap = {"counted": counted, "remaining": {"estimate": 100}}
+    data = {
+        "race": {"name": "Hand-made", "rule": rule, **race},
+        "candidates": [{"id": c, "name": c.title()} for c in ids],
+        "count": snap,
+        "snapshots": [dict(snap, as_of=f"2024-11-0{5 + i}") for i in range(snapshots)],
+        "final": {"counted": final},
+    }
+    return simulate.load_scenario_dict(data, "hand-made")
+
+
+# -- metrics by hand ----------------------------------------------------------------------
+
+def test_brier_log_loss_ece_by_hand():
+    p, y = [0.1, 0.4, 0.8, 0.95], [0, 1, 1, 1]
+    assert bt.brier(p, y) == pytest.approx((0.01 + 0.36 + 0.04 + 0.0025) / 4)
+    assert bt.log_loss(p, y) == pytest.approx(-(math.log(0.9) + math.log(0.4) + math.log(0.8) + math.log(0.95)) / 4)
+    # one prediction in each of bins 1, 4, 8 and 9: |0.1-0|, |0.4-1|, |0.8-1|, |0.95-1|
+    assert bt.ece(p, y) == pytest.approx((0.1 + 0.6 + 0.2 + 0.05) / 4)
+
+
+def test_log_loss_clips_and_ece_puts_one_in_the_last_bin():
+    assert bt.log_loss([0.0], [1]) == pytest.approx(-math.log(1e-6))
+    assert bt.log_loss([1.0], [1]) == pytest.approx(-math.log(1 - 1e-6))
+    table = bt.reliability([1.0, 0.0, 0.05], [1, 0, 1])
+    assert table[9] == (1, 1.0, 1.0)
+    assert table[0] == (2, pytest.approx(0.025), 0.5)
+    assert bt.ece([1.0, 0.0, 0.05], [1, 0, 1]) == pytest.approx(2 / 3 * abs(0.025 - 0.5))
+
+
+def test_truth_for_each_rule():
+    t = bt.truth(make_scenario({"a": 30, "b": 50, "c": 20}, seats=2))
+    assert (t.outcome, t.winners, t.tie) == ("winner", ("b", "a"), ())
+    assert t.shares == pytest.approx((0.3, 0.5, 0.2))
+    assert bt.truth(make_scenario({"a": 51, "b": 30, "c": 19}, rule="top_two")).winners == ("a",)
+    runoff = bt.truth(make_scenario({"a": 50, "b": 30, "c": 20}, rule="top_two"))  # 50% is not more than half
+    assert (runoff.outcome, runoff.winners) == ("runoff", ("a", "b"))
+    assert bt.truth(make_scenario({"yes": 55, "no": 45}, rule="measure", threshold=0.55)).outcome == "fails"
+    assert bt.truth(make_scenario({"yes": 56, "no": 44}, rule="measure", threshold=0.55)).winners == ("yes",)
+
+
+def test_truth_notes_ties_and_breaks_them_by_id():
+    t = bt.truth(make_scenario({"b": 40, "a": 40, "c": 20}))
+    assert t.winners == ("a",) and set(t.tie) == {"a", "b"}
+    assert bt.truth(make_scenario({"a": 40, "b": 30, "c": 30}, rule="top_two")).tie == ("b", "c")
+
+
+def test_predicted_ids_leave_out_what_the_rules_decide():
+    assert bt.predicted_ids(make_scenario({"a": 1, "b": 2}, seats=2)) == ()
+    assert bt.predicted_ids(make_scenario({"a": 1, "b": 2}, rule="top_two")) == ()
+    assert bt.predicted_ids(make_scenario({"a": 1, "b": 2, "c": 3}, rule="top_two")) == ("a", "b", "c")
+    assert bt.predicted_ids(make_scenario({"yes": 1, "no": 2}, rule="measure")) == ("yes",)
+
+
+def test_score_by_hand():
+    scenario = make_scenario({"a": 60, "b": 30, "c": 10})  # final shares 0.6 / 0.3 / 0.1, a wins
+    counted = {"a": 50, "b": 40, "c": 10}
+    first = make_result(counted, {"a": 0.7, "b": 0.3, "c": 0.0},
+                        intervals={"a": (0.5, 0.7), "b": (0.35, 0.45), "c": (0.05, 0.15)})
+    second = make_result(counted, {"a": 0.2, "b": 0.8, "c": 0.0}, status="called", outcome="winner", winners=("b",),
+                         as_of="2024-11-06")
+    naive = (make_result(counted, {"a": 1.0, "b": 0.0, "c": 0.0}),) * 2
+    report = bt.score((scenario,), [((first, second), naive)], {"draws": 1000, "seed": 0, "call_confidence": 0.995,
+                                                                 "uncertainty": 0.05, "tail_df": 0.0})
+    assert (report.contests, report.snapshots, report.predictions, report.calls) == (1, 2, 6, 1)
+    assert report.brier == pytest.approx((0.09 + 0.09 + 0 + 0.64 + 0.64 + 0) / 6)
+    assert report.brier_naive == pytest.approx(0.0)
+    assert report.ece == pytest.approx((0.3 + 0.3 + 0.8 + 0.8) / 6)
+    assert report.coverage90 == pytest.approx(5 / 6) and report.intervals == 6
+    assert report.called_by_release == (0.0, 1.0)
+    [wrong] = report.wrong_calls
+    assert (wrong.snapshot, wrong.as_of, wrong.call, wrong.truth) == (1, "2024-11-06", "B elected", "A elected")
+    assert "B elected" in report.text() and "final: A elected" in report.text()
+    assert report.to_dict()["wrong_calls"][0]["contest"] == "Hand-made"
+
+
+def test_measure_scores_one_prediction_per_snapshot():
+    scenario = make_scenario({"yes": 40, "no": 60}, rule="measure")
+    res = make_result({"yes": 45, "no": 55}, {"yes": 0.25, "no": 0.75}, rule="measure")
+    report = bt.score((scenario,), [((res, res),)], {"draws": 1, "seed": 0, "call_confidence": 0.995,
+                                                      "uncertainty": 0.05, "tail_df": 0.0})
+    assert report.predictions == 2 and report.brier == pytest.approx(0.0625) and report.brier_naive is None
+
+
+@pytest.mark.parametrize("status, outcome, winners, final, wrong", [
+    ("called", "winner", ("a",), {"a": 60, "b": 30, "c": 10}, False),
+    ("called", "winner", ("b",), {"a": 60, "b": 30, "c": 10}, True),
+    ("called", "runoff", ("a", "b"), {"a": 45, "b": 30, "c": 25}, False),
+    ("called", "runoff", ("a", "c"), {"a": 45, "b": 30, "c": 25}, True),
+    ("called", "runoff", ("a", "b"), {"a": 55, "b": 30, "c": 15}, True),   # there was no runoff
+    ("called", "winner", ("a",), {"a": 45, "b": 30, "c": 25}, True),       # a runoff, not an outright win
+    ("runoff", "runoff", ("a",), {"a": 45, "b": 30, "c": 25}, False),
+    ("runoff", "runoff", (), {"a": 45, "b": 30, "c": 25}, False),
+    ("runoff", "runoff", ("c",), {"a": 45, "b": 30, "c": 25}, True),       # c is not in it
+    ("runoff", "runoff", ("a",), {"a": 55, "b": 30, "c": 15}, True),       # no runoff
+    ("too_close", None, (), {"a": 55, "b": 30, "c": 15}, False),
+])
+def test_wrong_calls_top_two(status, outcome, winners, final, wrong):
+    t = bt.truth(make_scenario(final, rule="top_two"))
+    res = make_result({"a": 5, "b": 3, "c": 2}, {"a": 1, "b": 1, "c": 0}, rule="top_two", status=status,
+                      outcome=outcome, winners=winners)
+    assert bt.is_wrong(res, t) is wrong
+
+
+def test_wrong_calls_measure_and_seats():
+    t = bt.truth(make_scenario({"yes": 60, "no": 40}, rule="measure", threshold=2 / 3))
+    fails = make_result({"yes": 6, "no": 4}, {"yes": 0, "no": 1}, rule="measure", status="called", outcome="fails",
+                        winners=("no",))
+    passes = make_result({"yes": 6, "no": 4}, {"yes": 1, "no": 0}, rule="measure", status="called",
+                         outcome="passes", winners=("yes",))
+    assert not bt.is_wrong(fails, t) and bt.is_wrong(passes, t)
+    seats = bt.truth(make_scenario({"a": 50, "b": 30, "c": 20}, seats=2))
+    partial = make_result({"a": 5, "b": 3, "c": 2}, {"a": 1, "b": 0.5, "c": 0.5}, winners=("c",))
+    assert not bt.is_wrong(partial, seats) and bt.wrong_seats(partial, seats)
+    assert not bt.wrong_seats(make_result({"a": 5, "b": 3, "c": 2}, {"a": 1, "b": 0.5, "c": 0.5}, winners=("a",)), seats)
+
+
+def test_point_claims_and_wrong_near_calls():
+    # too_close at 20,000 draws, but 99.6% >= 0.995: a run with unlimited draws would call it
+    held = make_result({"a": 45, "b": 30, "c": 25}, {"a": 1.0, "b": 0.5, "c": 0.5}, rule="top_two")
+    held = dataclasses.replace(held, candidates=tuple(dataclasses.replace(c, p_outright=0.996 if c.id == "a" else 0.0)
+                                                      for c in held.candidates))
+    claim_, p = bt.point_claim(held, 0.995)
+    assert (claim_.kind, claim_.members, p) == ("winner", frozenset({"a"}), 0.996)
+    assert bt.point_claim(held, 0.999) is None
+    seats = make_result({"a": 5, "b": 4, "c": 1}, {"a": 0.999, "b": 0.998, "c": 0.003})
+    assert bt.point_claim(seats, 0.995, seats=2)[0].members == frozenset({"a", "b"})   # 1 - 0.001 - 0.002
+    assert bt.point_claim(seats, 0.998, seats=2) is None
+    measure = make_result({"yes": 4, "no": 6}, {"yes": 0.004, "no": 0.996}, rule="measure")
+    assert bt.point_claim(measure, 0.995)[0].kind == "fails"
+    report = bt.score((make_scenario({"a": 45, "b": 30, "c": 25}, rule="top_two"),), [((held, held),)],
+                      {"draws": 1, "seed": 0, "call_confidence": 0.995, "uncertainty": 0.05, "tail_df": 0.0})
+    assert (report.near_calls, report.wrong_calls) == (2, ())
+    assert [(w.snapshot, w.call, w.truth) for w in report.wrong_near_calls] == [
+        (0, "A elected", "runoff A vs B"), (1, "A elected", "runoff A vs B")]
+    assert "Wrong near calls" in report.text()
+
+
+# -- replay flags ----------------------------------------------------------------------------
+
+def _replay(*results) -> Replay:
+    return Replay("Test", tuple(results))
+
+
+def test_retracted_when_a_later_call_disagrees():
+    counted = {"a": 50, "b": 40}
+    a_wins = make_result(counted, {"a": 1, "b": 0}, status="called", outcome="winner", winners=("a",))
+    b_wins = make_result({"a": 40, "b": 50}, {"a": 0, "b": 1}, status="called", outcome="winner", winners=("b",))
+    close = make_result(counted, {"a": 0.6, "b": 0.4})
+    assert snapshot_flags(_replay(a_wins, close, b_wins)) == (("retracted", "withdrawn"), (), ())
+    assert snapshot_flags(_replay(a_wins, a_wins)) == ((), ())
+    flagged = flag_replay(_replay(a_wins, b_wins))
+    assert [s.extra["flags"] for s in flagged.snapshots] == [("retracted",), ()]
+    assert flagged.snapshots[0].to_dict()["flags"] == ("retracted",)
+
+
+def test_retracted_runoff_claims():
+    counted = {"a": 45, "b": 30, "c": 25}
+    p = {"a": 1, "b": 0.5, "c": 0.5}
+    runoff_a = make_result(counted, p, rule="top_two", status="runoff", outcome="runoff", winners=("a",))
+    pair_ab = make_result(counted, p, rule="top_two", status="called", outcome="runoff", winners=("a", "b"))
+    pair_bc = make_result(counted, p, rule="top_two", status="called", outcome="runoff", winners=("b", "c"))
+    outright = make_result(counted, p, rule="top_two", status="called", outcome="winner", winners=("a",))
+    assert snapshot_flags(_replay(runoff_a, pair_ab)) == ((), ())
+    assert snapshot_flags(_replay(runoff_a, pair_bc)) == (("retracted",), ("winner_not_leading",))
+    assert snapshot_flags(_replay(runoff_a, outright)) == (("retracted",), ())
+    assert snapshot_flags(_replay(pair_ab, pair_bc))[0] == ("retracted",)
+
+
+def test_retracted_partial_seats():
+    counted = {"a": 5, "b": 4, "c": 3, "d": 1}
+    p = {"a": 1, "b": 0.5, "c": 0.5, "d": 0}
+    first = make_result(counted, p, winners=("a", "b"))  # too_close, two seats decided
+    later = make_result(counted, p, status="called", outcome="winner", winners=("a", "c", "d"))
+    assert snapshot_flags(_replay(first, later))[0] == ("retracted",)
+    assert snapshot_flags(_replay(first, make_result(counted, p, winners=("c",))), seats=3)[0] == ()
+    assert snapshot_flags(_replay(first, make_result(counted, p, winners=("c", "d"))), seats=3)[0] == ("retracted",)
+
+
+def test_winner_not_leading():
+    behind = make_result({"a": 50, "b": 40}, {"a": 0, "b": 1}, status="called", outcome="winner", winners=("b",))
+    ahead = make_result({"a": 50, "b": 40}, {"a": 1, "b": 0}, status="called", outcome="winner", winners=("a",))
+    assert snapshot_flags(_replay(behind)) == (("winner_not_leading",),)
+    assert snapshot_flags(_replay(ahead)) == ((),)
+    third = make_result({"a": 45, "b": 30, "c": 25}, {"a": 1, "b": 0, "c": 1}, rule="top_two", status="runoff",
+                        outcome="runoff", winners=("c",))
+    assert snapshot_flags(_replay(third)) == (("winner_not_leading",),)
+
+
+def test_winner_not_leading_for_measures():
+    # yes has 60% counted; the measure needs 2/3, so it is failing on the count
+    passing = make_result({"yes": 60, "no": 40}, {"yes": 1, "no": 0}, rule="measure", status="called",
+                          outcome="passes", winners=("yes",), hurdle=Hurdle("yes", 0.8))
+    scenario = make_scenario({"yes": 60, "no": 40}, rule="measure", threshold=2 / 3)
+    assert snapshot_flags(_replay(passing)) == (("winner_not_leading",),)
+    assert flag_replay(_replay(passing), scenario).snapshots[0].extra["flags"] == ("winner_not_leading",)
+    half = make_scenario({"yes": 60, "no": 40}, rule="measure")
+    assert flag_replay(_replay(passing), half).snapshots[0].extra["flags"] == ()
+
+
+# -- real data ---------------------------------------------------------------------------------
+
+def test_real_extract_makes_no_wrong_call_at_0995():
+    history = bt.load_history(EXTRACT, "general")
+    assert len(history.scenarios) == 6 and history.skipped == ()
+    report = bt.backtest(history.scenarios, draws=20_000, seed=0, call_confidence=0.995, naive=False)
+    assert report.wrong_calls == () and report.wrong_seats == () and report.wrong_near_calls == ()
+    assert (report.contests, report.snapshots) == (6, 78)
+    # per snapshot: measure G 1, CA-27 2, DA 2, Culver City 7 (three seats), two measures 1 each
+    assert report.predictions == 13 * (1 + 2 + 2 + 7 + 1 + 1)
+    assert 0.0 <= report.brier <= report.log_loss and 0.5 < report.coverage90 <= 1.0
+    assert report.called_by_release[-1] >= report.called_by_release[0]
+    assert report.calls > 0
+
+
+def test_report_does_not_depend_on_workers():
+    scenarios = bt.load_history(EXTRACT, "general").scenarios[1:3]
+    one = bt.backtest(scenarios, draws=2_000, seed=3, call_confidence=0.99, workers=1, naive=False).to_dict()
+    two = bt.backtest(scenarios, draws=2_000, seed=3, call_confidence=0.99, workers=2, naive=False).to_dict()
+    one.pop("seconds"), two.pop("seconds")
+    assert one == two
+
+
+def test_model_overrides_are_checked():
+    with pytest.raises(simulate.RacecallError, match="model override uncertanity is not a model setting"):
+        bt.check_overrides({"uncertanity": 0.05})
+    with pytest.raises(simulate.RacecallError, match="model override tail_df must be 0"):
+        bt.check_overrides({"tail_df": 1})
+    assert bt.check_overrides({"uncertainty": 0, "early_count": 0.2}) == {"uncertainty": 0.0, "early_count": 0.2}
+
+
+def _two_contest_directory(path) -> Path:
+    from simulate.importers.la_county import ImportReport, scenarios_from_timeframes, write_scenarios
+
+    report = scenarios_from_timeframes(EXTRACT, "general")
+    write_scenarios(ImportReport(report.scenarios[1:3]), path)
+    return path
+
+
+def test_cli_json(capsys, tmp_path):
+    history = _two_contest_directory(tmp_path)
+    assert bt.main([str(history), "--json", "--draws", "2000", "--workers", "1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"contests", "predictions", "calls", "wrong_calls", "brier", "brier_naive", "log_loss", "ece",
+            "coverage90", "called_by_release"} <= set(out)
+    assert out["contests"] == 2 and len(out["called_by_release"]) == 13 and out["wrong_calls"] == []
+
+
+def test_cli_text_and_plots(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    history = _two_contest_directory(tmp_path / "history")
+    assert bt.main([str(history), "--draws", "1000", "--plot", str(tmp_path / "plots")]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("Backtest of 2 contests, 26 snapshots") and "Wrong calls: none." in out.out
+    assert (tmp_path / "plots" / "reliability.svg").exists() and (tmp_path / "plots" / "called_by_release.png").exists()
+
+
+def test_cli_errors(capsys, tmp_path):
+    assert bt.main([str(EXTRACT)]) == 2
+    assert "--kind primary or --kind general is required" in capsys.readouterr().err
+    assert bt.main([str(tmp_path)]) == 2
+    assert "no scenario files" in capsys.readouterr().err
+    (tmp_path / "race.yaml").write_text("race: {name: R, rule: plurality}\ncandidates: [{id: a}]\n"
+                                        "count: {counted: {a: 1}, remaining: 0}\n", encoding="utf-8")
+    assert bt.main([str(tmp_path)]) == 2
+    assert "race.yaml: final: is required for a backtest" in capsys.readouterr().err
+
+
+def test_directory_history(tmp_path):
+    history = bt.load_history(_two_contest_directory(tmp_path))
+    assert [s.race.name.split(" (")[0] for s in history.scenarios] == ["DISTRICT ATTORNEY", "UNITED STATES REPRESENTATIVE, 27th District"]
+    assert all(s.final is not None and len(s.snapshots) == 13 for s in history.scenarios)
+
+
+# -- plots -----------------------------------------------------------------------------------
+
+def test_plots_write_files(tmp_path):
+    pytest.importorskip("matplotlib")
+    from simulate import plots
+
+    scenario = make_scenario({"a": 60, "b": 30, "c": 10})
+    counted = {"a": 50, "b": 40, "c": 10}
+    results = (make_result(counted, {"a": 0.7, "b": 0.3, "c": 0.0}, as_of="2024-11-05T20:00:00-08:00"),
+               make_result(counted, {"a": 1.0, "b": 0.0, "c": 0.0}, status="called", outcome="winner",
+                           winners=("a",), as_of="2024-11-06T17:00:00-08:00"))
+    report = bt.score((scenario,), [(results,)], {"draws": 1, "seed": 0, "call_confidence": 0.995,
+                                                  "uncertainty": 0.05, "tail_df": 0.0})
+    written = plots.reliability_diagram(report, tmp_path / "out") + plots.called_by_release(report, tmp_path / "out")
+    assert sorted(p.name for p in written) == ["called_by_release.png", "called_by_release.svg",
+                                               "reliability.png", "reliability.svg"]
+    path = plots.replay_plot(flag_replay(_replay(*results)), tmp_path / "replay.svg")
+    assert all(p.stat().st_size > 1000 for p in [*written, path])
