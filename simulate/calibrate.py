@@ -40,49 +40,16 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-from .backtest import (DEFAULT_DRAWS, BacktestReport, add_history_arguments, backtest, check_overrides, load_history,
-                       override_problem)
+from .backtest import DEFAULT_DRAWS, BacktestReport, add_history_arguments, backtest, load_history
+from .calibration_file import Calibration, check_overrides, write_calibration
 from .errors import RacecallError
 
 UNCERTAINTY_GRID = tuple(round(0.02 + 0.01 * i, 2) for i in range(9))  # 0.02 .. 0.10
 TAIL_DF_GRID = (0.0, 4.0, 8.0)
 EARLY_COUNT_GRID = (None,)  # None: keep each scenario's early_count
 CRITERIA = ("log_loss", "brier")
-FILE_KEYS = ("uncertainty", "tail_df", "early_count", "fitted_on", "criterion", "call_confidence", "min_coverage",
-             "draws", "seed", "feasible", "metrics", "grid")
-
-
-@dataclass(frozen=True)
-class Calibration:
-    uncertainty: float
-    tail_df: float
-    early_count: float | None = None
-    fitted_on: tuple[str, ...] = ()
-    criterion: str = "log_loss"
-    call_confidence: float = 0.995
-    min_coverage: float | None = None
-    draws: int = DEFAULT_DRAWS
-    seed: int = 0
-    feasible: bool = True
-    metrics: dict | None = None
-    grid: tuple[dict, ...] = ()
-
-    def model_overrides(self) -> dict:
-        out = {"uncertainty": self.uncertainty, "tail_df": self.tail_df}
-        if self.early_count is not None:
-            out["early_count"] = self.early_count
-        return out
-
-    def to_dict(self) -> dict:
-        head = self.model_overrides()
-        return {**head, "fitted_on": list(self.fitted_on),
-                "criterion": self.criterion, "call_confidence": self.call_confidence,
-                "min_coverage": self.min_coverage, "draws": self.draws,
-                "seed": self.seed, "feasible": self.feasible, "metrics": dict(self.metrics or {}),
-                "grid": [dict(g) for g in self.grid]}
 
 
 def _metrics(report: BacktestReport) -> dict:
@@ -135,45 +102,6 @@ def _point(overrides: dict, report: BacktestReport) -> dict:
             "ece": round(report.ece, 6), "coverage90": round(report.coverage90, 6), "calls": report.calls,
             "wrong_calls": len(report.wrong_calls) + len(report.wrong_seats) + len(report.wrong_near_calls),
             "seconds": round(report.seconds, 1)}
-
-
-def write_calibration(calibration: Calibration, path) -> None:
-    import yaml
-
-    text = yaml.safe_dump(calibration.to_dict(), sort_keys=False, allow_unicode=True)
-    Path(path).write_text(text, encoding="utf-8")
-
-
-def read_calibration(path) -> Calibration:
-    """Read a calibration file; raises :class:`~simulate.errors.ScenarioError` naming the key on bad input."""
-    from .errors import ScenarioError
-    from .loader import parse_yaml
-
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, "", f"cannot read the calibration file ({exc})") from None
-    data = parse_yaml(text, source)
-    if not isinstance(data, dict):
-        raise ScenarioError(source, "", "a calibration file is a mapping with uncertainty and tail_df")
-    for key in data:
-        if key not in FILE_KEYS:
-            raise ScenarioError(source, str(key), f"unknown key (allowed: {', '.join(FILE_KEYS)})")
-    for key in ("uncertainty", "tail_df"):
-        if key not in data:
-            raise ScenarioError(source, key, "is required")
-    overrides = {}
-    for key in ("uncertainty", "tail_df", "early_count"):
-        if key in data:
-            problem = override_problem(key, data[key])
-            if problem is not None:
-                raise ScenarioError(source, key, problem)
-            overrides[key] = float(data[key])
-    fitted = data.get("fitted_on") or ()
-    return Calibration(overrides["uncertainty"], overrides["tail_df"], overrides.get("early_count"),
-                       fitted_on=tuple(fitted) if isinstance(fitted, list) else (str(fitted),),
-                       criterion=data.get("criterion", "log_loss"), metrics=data.get("metrics"))
 
 
 def _numbers(text: str) -> tuple[float, ...]:

@@ -98,7 +98,7 @@ def _plurality(seats, ids, names, p, n, level) -> Call:
         text = f"Too close to call: {len(decided)} of {seats} seats decided ({who})."
     else:
         text = f"Too close to call: {names[order[0]]} leads with a {_pct(p[order[0]])} chance." if seats == 1 else \
-            f"Too close to call: no seat decided yet."
+            "Too close to call: no seat decided yet."
     return Call("too_close", None, winners, confidence, level, text)
 
 

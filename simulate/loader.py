@@ -275,18 +275,36 @@ class _Checker(UnitsMixin):
         shift = tuple(self.number(shifts.get(i, 0.0), f"model.shift.{i}", -1.0, 1.0) for i in ids)
         if abs(sum(shift)) > schema.SHIFT_SUM_TOLERANCE:
             self.fail("model.shift", f"shifts must add up to 0 (shares of the remaining vote still sum to 1), they add up to {sum(shift):+.6g}")
-        uncertainty = self.number(section.get("uncertainty", schema.DEFAULTS["model.uncertainty"]), "model.uncertainty", 0.0, 0.5)
-        tail_df = self.number(section.get("tail_df", schema.DEFAULTS["model.tail_df"]), "model.tail_df", 0.0, 1000.0)
+        # Precedence: the scenario's own keys, then its calibration file, then the schema's defaults.
+        fitted = self.calibration(section["calibration"]) if "calibration" in section else {}
+        setting = lambda key: section.get(key, fitted.get(key, schema.DEFAULTS[f"model.{key}"]))  # noqa: E731
+        uncertainty = self.number(setting("uncertainty"), "model.uncertainty", 0.0, 0.5)
+        tail_df = self.number(setting("tail_df"), "model.tail_df", 0.0, 1000.0)
         if 0.0 < tail_df < 2.0:
             self.fail("model.tail_df", f"must be 0 (normal errors) or at least 2, got {tail_df}")
         return Model(
             shift, uncertainty, tail_df,
-            early_count=self.number(section.get("early_count", schema.DEFAULTS["model.early_count"]), "model.early_count", 0.0, 1.0),
+            early_count=self.number(setting("early_count"), "model.early_count", 0.0, 1.0),
             type_uncertainty=self.number(section.get("type_uncertainty", schema.DEFAULTS["model.type_uncertainty"]), "model.type_uncertainty", 0.0, 0.5),
             unit_uncertainty=self.number(section.get("unit_uncertainty", schema.DEFAULTS["model.unit_uncertainty"]), "model.unit_uncertainty", 0.0, 0.5),
             unit_prior_ballots=self.number(section.get("unit_prior_ballots", schema.DEFAULTS["model.unit_prior_ballots"]), "model.unit_prior_ballots", 0.0, 1e9),
             prior=self.prior(section.get("prior"), ids),
         )
+
+    def calibration(self, value: Any) -> dict:
+        """The model settings of the calibration file ``value`` names (relative to this scenario's file)."""
+        from .calibration_file import read_calibration
+
+        file = self.relative_file(self.text(value, "model.calibration"))
+        try:
+            return read_calibration(file).model_overrides()
+        except ScenarioError as exc:
+            self.fail("model.calibration", f"{file}: {exc.path + ': ' if exc.path else ''}{exc.message}")
+
+    def relative_file(self, name: str) -> Path:
+        """``name`` resolved against the scenario file's folder (the working folder for an in-memory scenario)."""
+        base = Path(self.source).parent if self.source and not self.source.startswith("<") else Path(".")
+        return base / name
 
     def prior(self, value: Any, ids: tuple[str, ...]) -> Prior | None:
         if value is None:

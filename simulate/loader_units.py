@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schema
-from .scenario import Remaining, Unit
+from .scenario import Unit
 
 
 class UnitsMixin:
@@ -65,8 +65,7 @@ class UnitsMixin:
 
     def units_csv(self, value: Any, path: str, ids: tuple[str, ...]):
         name = self.text(value, path)
-        base = Path(self.source).parent if self.source and not self.source.startswith("<") else Path(".")
-        file = base / name
+        file = self.relative_file(name)
         try:
             text = file.read_text(encoding="utf-8-sig")
         except OSError as exc:

@@ -25,7 +25,7 @@ UNIT_ID_PATTERN = r"^[A-Za-z0-9_./ -]+$"
 PRIOR_KEYS = ("shares", "uncertainty")
 FINAL_KEYS = ("as_of", "counted")
 REMAINING_KEYS = ("estimate", "low", "high")
-MODEL_KEYS = ("shift", "uncertainty", "tail_df", "early_count", "type_uncertainty", "unit_uncertainty", "unit_prior_ballots", "prior")
+MODEL_KEYS = ("calibration", "shift", "uncertainty", "tail_df", "early_count", "type_uncertainty", "unit_uncertainty", "unit_prior_ballots", "prior")
 SIMULATION_KEYS = ("draws", "seed", "call_confidence", "min_counted_fraction", "precision", "max_draws")
 
 DEFAULTS = {

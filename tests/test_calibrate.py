@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from simulate import ScenarioError, calibrate as cal
+from simulate import ScenarioError, calibrate as cal, calibration_file
 from simulate.backtest import WrongCall
 from simulate.backtest import main as backtest_main
 
@@ -78,11 +78,11 @@ def test_early_count_grid(fake_grid):
 def test_file_round_trip(tmp_path, fake_grid):
     result = cal.calibrate((), fitted_on=("primary/timeframes.json",), uncertainties=(0.03, 0.04), tail_dfs=(4.0,))
     path = tmp_path / "cal.yaml"
-    cal.write_calibration(result, path)
+    calibration_file.write_calibration(result, path)
     data = yaml.safe_load(path.read_text())
     assert {"uncertainty", "tail_df", "fitted_on", "metrics"} <= set(data)
     assert (data["uncertainty"], data["tail_df"], data["fitted_on"]) == (0.03, 4.0, ["primary/timeframes.json"])
-    back = cal.read_calibration(path)
+    back = calibration_file.read_calibration(path)
     assert back.model_overrides() == {"uncertainty": 0.03, "tail_df": 4.0}
 
 
@@ -99,7 +99,7 @@ def test_bad_calibration_files(tmp_path, text, message):
     path = tmp_path / "cal.yaml"
     path.write_text(text)
     with pytest.raises(ScenarioError) as info:
-        cal.read_calibration(path)
+        calibration_file.read_calibration(path)
     assert str(info.value) == f"{path}: {message}"
 
 
