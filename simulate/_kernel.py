@@ -31,65 +31,70 @@ import numpy as np
 from numba import prange
 
 from ._numba import jit
-from ._rng import binomial, gamma, normal, uniform
+from ._rng import binomial, gamma, load, normal, store, uniform
 
 PLURALITY, RUNOFF_RULE, MEASURE = 0, 1, 2
 
 
 @jit(inline="always")
-def _draw_remaining(s, exact, median, sigma_low, sigma_high):
+def _draw_remaining(st, exact, median, sigma_low, sigma_high):
     if exact:
-        return median - 1.0
-    z = normal(s)
+        return median - 1.0, st
+    z, st = normal(st)
     r = math.floor(median * math.exp(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0
-    return max(r, 0.0)
+    return max(r, 0.0), st
 
 
 @jit(inline="always")
-def _tail_factor(s, tail_df):
+def _tail_factor(st, tail_df):
     if tail_df > 0.0:
-        return math.sqrt(tail_df / (2.0 * gamma(s, 0.5 * tail_df)))
-    return 1.0
+        g, st = gamma(st, 0.5 * tail_df)
+        return math.sqrt(tail_df / (2.0 * g)), st
+    return 1.0, st
 
 
 @jit(inline="always")
-def _draw_shares(s, centre, root, scale, q):
+def _draw_shares(st, centre, root, scale, p):
+    """Draw the remaining vote's shares and leave in ``p`` the conditional probabilities
+    of the binomial chain, ``p_j = q_j / sum_{i >= j} q_i``.
+
+    They do not depend on the tallies drawn before ``j`` (nor on the shares'
+    normalisation, which is therefore skipped), so they are all computed here,
+    off the serial chain of :func:`_draw_final`.
+    """
     k = centre.shape[0]
     common = 0.0  # sum_j sqrt(m_j) z_j
     for j in range(k):
-        q[j] = root[j] * normal(s)
-        common += q[j]
-    total = 0.0
-    for j in range(k):
-        v = max(centre[j] + scale * (q[j] - centre[j] * common), 0.0)
-        q[j] = v
-        total += v
-    for j in range(k):
-        q[j] /= total
+        z, st = normal(st)
+        p[j] = root[j] * z
+        common += p[j]
+    tail = 0.0
+    for j in range(k - 1, -1, -1):
+        v = max(centre[j] + scale * (p[j] - centre[j] * common), 0.0)
+        tail += v
+        p[j] = v / tail if tail > 0.0 else 0.0
+    return st
 
 
 @jit(inline="always")
-def _draw_final(s, counted, q, remaining, final):
+def _draw_final(st, counted, p, remaining, final):
+    """The remaining tallies as conditional binomials (the last candidate takes the rest)."""
     k = counted.shape[0]
     left = remaining
-    mass = 1.0
     for j in range(k - 1):
         x = 0.0
-        if left > 0.0 and mass > 0.0:
-            x = binomial(s, left, min(q[j] / mass, 1.0))
+        if left > 0.0:
+            x, st = binomial(st, left, p[j])
         final[j] = counted[j] + x
         left -= x
-        mass -= q[j]
     final[k - 1] = counted[k - 1] + left
+    return st
 
 
-@jit(inline="always")
-def _rank(s, final, order, depth):
-    """Put the indices of the ``depth`` highest final tallies, highest first, in ``order``.
-
-    Exact ties are broken uniformly at random (by lot); a uniform is drawn only
-    when a tie occurs, so the common case costs no random numbers.
-    """
+@jit
+def _rank_by_lot(st, final, order, depth):
+    """Selection of the ``depth`` highest tallies into ``order`` with exact ties broken
+    uniformly at random (reservoir choice: each tied index equally likely)."""
     k = final.shape[0]
     for j in range(k):
         order[j] = j
@@ -103,9 +108,36 @@ def _rank(s, final, order, depth):
                 ties = 1.0
             elif a == b:
                 ties += 1.0
-                if uniform(s) * ties < 1.0:  # reservoir choice: each tied index equally likely
+                u, st = uniform(st)
+                if u * ties < 1.0:
                     best = j
         order[i], order[best] = order[best], order[i]
+    return st
+
+
+@jit(inline="always")
+def _rank(st, final, order, depth):
+    """Put the indices of the ``depth`` highest final tallies, highest first, in ``order``.
+
+    ``order`` holds the previous draw's ranking, which rarely changes much: an
+    insertion sort of it costs about K well-predicted comparisons.  Exact ties
+    within the top ``depth + 1`` are broken uniformly at random, as by lot
+    (:func:`_rank_by_lot`, which draws uniforms only then, so the common case
+    costs no random numbers).
+    """
+    k = final.shape[0]
+    for i in range(1, k):
+        cur = order[i]
+        v = final[cur]
+        j = i - 1
+        while j >= 0 and final[order[j]] < v:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = cur
+    for i in range(min(depth, k - 1)):
+        if final[order[i]] == final[order[i + 1]]:
+            return _rank_by_lot(st, final, order, depth)
+    return st
 
 
 @jit(inline="always")
@@ -164,6 +196,37 @@ def _score(b, final, order, k, rule, seats, threshold, recount_margin, yes_index
         hist[b, j, idx] += 1
 
 
+@jit
+def _lump_block(
+    b, states, block_draws, counted, centre, scale, tail_df,
+    remaining_exact, remaining_median, sigma_low, sigma_high,
+    rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
+    hist_low, hist_scale, scratch, order_scratch,
+    wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
+):
+    """Simulate block ``b`` of :func:`simulate_blocks` (one thread, state in registers)."""
+    k = counted.shape[0]
+    depth = min(k, max(seats + 1, 3))
+    st = load(states[b])
+    root = scratch[b, 0]
+    p = scratch[b, 1]
+    final = scratch[b, 2]
+    order = order_scratch[b]
+    for j in range(k):
+        root[j] = math.sqrt(centre[j])
+        order[j] = j
+    for _ in range(block_draws[b]):
+        remaining, st = _draw_remaining(st, remaining_exact, remaining_median, sigma_low, sigma_high)
+        factor, st = _tail_factor(st, tail_df)
+        st = _draw_shares(st, centre, root, scale * factor, p)
+        st = _draw_final(st, counted, p, remaining, final)
+        st = _rank(st, final, order, depth)
+        _score(b, final, order, k, rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
+               hist_low, hist_scale, wins, outright, advance, first, pairs, runoffs, recounts,
+               share_sum, share_min, share_max, hist)
+    store(states[b], st)
+
+
 @jit(parallel=True)
 def simulate_blocks(
     states, block_draws, counted, centre, scale, tail_df,
@@ -190,26 +253,78 @@ def simulate_blocks(
         The race's rule code (0 plurality, 1 majority/top_two, 2 measure) and parameters.
     margin_a, margin_b : int
         The pair whose final margin is recorded in row K.
+    hist_low, hist_scale : float64[K + 1]
+        Histogram origin and bins per unit share of each row.
+    scratch : float64[B, 3, K]; order_scratch : int64[B, K]
+        Work space of each block.
     The outputs are described in the module docstring.
     """
-    k = counted.shape[0]
+    for b in prange(states.shape[0]):  # np.int64(b): one compiled _lump_block for typing and lowering
+        _lump_block(np.int64(b), states, block_draws, counted, centre, scale, tail_df, remaining_exact,
+            remaining_median, sigma_low, sigma_high, rule, seats, threshold, recount_margin, yes_index,
+            margin_a, margin_b, hist_low, hist_scale, scratch, order_scratch, wins, outright, advance, first,
+            pairs, runoffs, recounts, share_sum, share_min, share_max, hist)
+
+
+@jit
+def simulate_blocks_serial(
+    states, block_draws, counted, centre, scale, tail_df,
+    remaining_exact, remaining_median, sigma_low, sigma_high,
+    rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
+    hist_low, hist_scale, scratch, order_scratch,
+    wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
+):
+    """:func:`simulate_blocks` on the calling thread only (no parallel layer): the same results."""
+    for b in range(states.shape[0]):
+        _lump_block(b, states, block_draws, counted, centre, scale, tail_df, remaining_exact,
+            remaining_median, sigma_low, sigma_high, rule, seats, threshold, recount_margin, yes_index,
+            margin_a, margin_b, hist_low, hist_scale, scratch, order_scratch, wins, outright, advance, first,
+            pairs, runoffs, recounts, share_sum, share_min, share_max, hist)
+
+
+@jit
+def _strata_block(
+    b, states, block_draws, mean, shared, independent, tail_df,
+    rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
+    hist_low, hist_scale, scratch, order_scratch,
+    wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
+):
+    """Simulate block ``b`` of :func:`simulate_strata_blocks`."""
+    k = mean.shape[0]
+    m = shared.shape[0]
     depth = min(k, max(seats + 1, 3))
-    for b in prange(states.shape[0]):
-        s = states[b]
-        root = scratch[b, 0]
-        q = scratch[b, 1]
-        final = scratch[b, 2]
-        order = order_scratch[b]
+    st = load(states[b])
+    z = scratch[b, 0]
+    final = scratch[b, 2]
+    order = order_scratch[b]
+    for j in range(k):
+        order[j] = j
+    for _ in range(block_draws[b]):
         for j in range(k):
-            root[j] = math.sqrt(centre[j])
-        for _ in range(block_draws[b]):
-            remaining = _draw_remaining(s, remaining_exact, remaining_median, sigma_low, sigma_high)
-            _draw_shares(s, centre, root, scale * _tail_factor(s, tail_df), q)
-            _draw_final(s, counted, q, remaining, final)
-            _rank(s, final, order, depth)
-            _score(b, final, order, k, rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
-                   hist_low, hist_scale, wins, outright, advance, first, pairs, runoffs, recounts,
-                   share_sum, share_min, share_max, hist)
+            final[j] = mean[j]
+        factor, st = _tail_factor(st, tail_df)
+        for level in range(m):
+            for i in range(k):
+                x, st = normal(st)
+                z[i] = x * factor if level == 0 else x
+            for j in range(k):
+                acc = 0.0
+                for i in range(k):
+                    acc += shared[level, j, i] * z[i]
+                final[j] += acc
+        for i in range(k):
+            x, st = normal(st)
+            z[i] = x
+        for j in range(k):
+            acc = 0.0
+            for i in range(k):
+                acc += independent[j, i] * z[i]
+            final[j] = max(final[j] + acc, 0.0)
+        st = _rank(st, final, order, depth)
+        _score(b, final, order, k, rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
+               hist_low, hist_scale, wins, outright, advance, first, pairs, runoffs, recounts,
+               share_sum, share_min, share_max, hist)
+    store(states[b], st)
 
 
 @jit(parallel=True)
@@ -232,29 +347,23 @@ def simulate_strata_blocks(
         Root of the covariance of the summed unit-level terms.
     The other arguments and the outputs are those of :func:`simulate_blocks`.
     """
-    k = mean.shape[0]
-    m = shared.shape[0]
-    depth = min(k, max(seats + 1, 3))
     for b in prange(states.shape[0]):
-        s = states[b]
-        z = scratch[b, 0]
-        final = scratch[b, 2]
-        order = order_scratch[b]
-        for _ in range(block_draws[b]):
-            for j in range(k):
-                final[j] = mean[j]
-            for level in range(m + 1):
-                factor = _tail_factor(s, tail_df) if level == 0 else 1.0
-                for i in range(k):
-                    z[i] = normal(s) * factor
-                for j in range(k):
-                    acc = 0.0
-                    for i in range(k):
-                        acc += (shared[level, j, i] if level < m else independent[j, i]) * z[i]
-                    final[j] += acc
-            for j in range(k):
-                final[j] = max(final[j], 0.0)
-            _rank(s, final, order, depth)
-            _score(b, final, order, k, rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
-                   hist_low, hist_scale, wins, outright, advance, first, pairs, runoffs, recounts,
-                   share_sum, share_min, share_max, hist)
+        _strata_block(np.int64(b), states, block_draws, mean, shared, independent, tail_df, rule, seats,
+            threshold, recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale, scratch,
+            order_scratch, wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min,
+            share_max, hist)
+
+
+@jit
+def simulate_strata_serial(
+    states, block_draws, mean, shared, independent, tail_df,
+    rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
+    hist_low, hist_scale, scratch, order_scratch,
+    wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
+):
+    """:func:`simulate_strata_blocks` on the calling thread only (no parallel layer): the same results."""
+    for b in range(states.shape[0]):
+        _strata_block(b, states, block_draws, mean, shared, independent, tail_df, rule, seats,
+            threshold, recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale, scratch,
+            order_scratch, wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min,
+            share_max, hist)

@@ -1,13 +1,25 @@
 """Compiled random variates on explicit generator state (private).
 
-The generator is xoshiro256++ (Blackman & Vigna): 256 bits of state held in a
-``uint64[4]`` array owned by one block of draws, so no global RNG state is
-ever touched.  Block states come from :func:`simulate.streams.block_states`.
+The generator is xoshiro256++ (Blackman & Vigna): 256 bits of state owned by
+one block of draws, so no global RNG state is ever touched.  Block states come
+from :func:`simulate.streams.block_states` as ``uint64[4]`` rows; inside a
+kernel the state is a tuple of four ``uint64`` values (``st``) that every
+variate takes and returns with its value, ``x, st = normal(st)``.  Held in
+locals, the state lives in registers for a whole block and is written back to
+its row once, at the end (a row of an array would be reloaded and stored
+around every variate, because the compiler cannot prove it does not alias the
+output arrays).  :func:`load` and :func:`store` convert.
 
 Variates: uniform doubles (53 bits), standard normals by a 256-layer ziggurat
 (Marsaglia & Tsang 2000, in the double-precision layout NumPy uses), gammas by
 Marsaglia & Tsang's squeeze method, and binomials that are exact below
 ``simulate.model.NORMAL_MIN_VARIANCE`` and a rounded Cornish-Fisher normal above.
+
+Speed: the common path of :func:`normal` (one 64-bit draw, the rectangle test:
+~99% of calls) and of :func:`binomial` (the corrected normal) are inlined into
+the kernels (``inline="always"``); the rare paths (ziggurat wedges and tail,
+the exact binomial samplers) are ordinary out-of-line functions, so they are
+compiled once instead of at every call site.
 """
 
 from __future__ import annotations
@@ -45,39 +57,75 @@ def _ziggurat_tables():
 
 _KI, _WI, _FI = _ziggurat_tables()
 _U53 = 1.0 / 9007199254740992.0
+_SIXTH = 1.0 / 6.0
 _NORMAL_MIN_VARIANCE = 1_000.0  # simulate.model.NORMAL_MIN_VARIANCE (kept equal by a test)
 
 
-@jit
+@jit(inline="always")
+def load(row):
+    """The state tuple of a ``uint64[4]`` row."""
+    return (row[0], row[1], row[2], row[3])
+
+
+@jit(inline="always")
+def store(row, st):
+    """Write the state tuple ``st`` back into its ``uint64[4]`` row."""
+    row[0] = st[0]
+    row[1] = st[1]
+    row[2] = st[2]
+    row[3] = st[3]
+
+
+@jit(inline="always")
 def _rotl(x, k):
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
-@jit
-def next_u64(s):
-    """Next 64 random bits from xoshiro256++ state ``s`` (uint64[4], updated in place)."""
-    result = _rotl(s[0] + s[3], 23) + s[0]
-    t = s[1] << np.uint64(17)
-    s[2] ^= s[0]
-    s[3] ^= s[1]
-    s[1] ^= s[2]
-    s[0] ^= s[3]
-    s[2] ^= t
-    s[3] = _rotl(s[3], 45)
-    return result
+@jit(inline="always")
+def next_u64(st):
+    """Next 64 random bits from xoshiro256++ state ``st``; returns ``(bits, st)``."""
+    s0, s1, s2, s3 = st
+    result = _rotl(s0 + s3, 23) + s0
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    return result, (s0, s1, s2, s3)
+
+
+@jit(inline="always")
+def uniform(st):
+    """A double uniform on [0, 1); returns ``(u, st)``."""
+    r, st = next_u64(st)
+    return float(r >> np.uint64(11)) * _U53, st
 
 
 @jit
-def uniform(s):
-    """A double uniform on [0, 1)."""
-    return float(next_u64(s) >> np.uint64(11)) * _U53
+def _uniform_call(st):
+    # uniform() for the out-of-line samplers below (keeps their code small).
+    return uniform(st)
 
 
 @jit
-def normal(s):
-    """A standard normal (256-layer ziggurat)."""
+def _normal_rest(st, idx, x, negative):
+    """Finish a ziggurat draw that missed its layer's rectangle (~1% of draws), then draw afresh."""
     while True:
-        r = next_u64(s)
+        if idx == 0:
+            while True:
+                u, st = _uniform_call(st)
+                xx = -math.log1p(-u) / _ZIG_R
+                u, st = _uniform_call(st)
+                yy = -math.log1p(-u)
+                if yy + yy > xx * xx:
+                    return (-(_ZIG_R + xx) if negative else _ZIG_R + xx), st
+        else:
+            u, st = _uniform_call(st)
+            if (_FI[idx - 1] - _FI[idx]) * u + _FI[idx] < math.exp(-0.5 * x * x):
+                return x, st
+        r, st = next_u64(st)
         idx = np.intp(r & np.uint64(0xFF))
         r >>= np.uint64(8)
         negative = (r & np.uint64(1)) != np.uint64(0)
@@ -86,43 +134,57 @@ def normal(s):
         if negative:
             x = -x
         if rabs < _KI[idx]:
-            return x
-        if idx == 0:
-            while True:
-                xx = -math.log1p(-uniform(s)) / _ZIG_R
-                yy = -math.log1p(-uniform(s))
-                if yy + yy > xx * xx:
-                    return -(_ZIG_R + xx) if negative else _ZIG_R + xx
-        elif (_FI[idx - 1] - _FI[idx]) * uniform(s) + _FI[idx] < math.exp(-0.5 * x * x):
-            return x
+            return x, st
+
+
+@jit(inline="always")
+def normal(st):
+    """A standard normal (256-layer ziggurat); returns ``(z, st)``."""
+    r, st = next_u64(st)
+    idx = np.intp(r & np.uint64(0xFF))
+    r >>= np.uint64(8)
+    negative = (r & np.uint64(1)) != np.uint64(0)
+    rabs = (r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF)
+    x = float(rabs) * _WI[idx]
+    if negative:
+        x = -x
+    if rabs < _KI[idx]:
+        return x, st
+    return _normal_rest(st, idx, x, negative)
 
 
 @jit
-def gamma(s, shape):
-    """A Gamma(shape, 1) variate, shape >= 1 (Marsaglia & Tsang 2000)."""
+def _normal_call(st):
+    # normal() for the out-of-line samplers (gamma).
+    return normal(st)
+
+
+@jit
+def gamma(st, shape):
+    """A Gamma(shape, 1) variate, shape >= 1 (Marsaglia & Tsang 2000); returns ``(g, st)``."""
     d = shape - 1.0 / 3.0
     c = 1.0 / math.sqrt(9.0 * d)
     while True:
-        x = normal(s)
+        x, st = _normal_call(st)
         v = 1.0 + c * x
         if v <= 0.0:
             continue
         v = v * v * v
-        u = uniform(s)
+        u, st = _uniform_call(st)
         if u < 1.0 - 0.0331 * x * x * x * x:
-            return d * v
+            return d * v, st
         if math.log(u) < 0.5 * x * x + d * (1.0 - v + math.log(v)):
-            return d * v
+            return d * v, st
 
 
 @jit
-def _binomial_inversion(s, n, p):
+def _binomial_inversion(st, n, p):
     # Exact; expected cost O(n p), used for n p < 10 with p <= 1/2.
     q = 1.0 - p
     ratio = p / q
     while True:
         prob = q**n
-        u = uniform(s)
+        u, st = _uniform_call(st)
         k = 0.0
         while u > prob:
             u -= prob
@@ -131,72 +193,109 @@ def _binomial_inversion(s, n, p):
                 break
             prob *= ratio * (n - k + 1.0) / k
         if k <= n:
-            return k
+            return k, st
 
 
 @jit
-def _binomial_btrs(s, n, p):
+def _binomial_btrs(st, n, p):
     # Exact; Hörmann (1993) transformed rejection with squeeze, for n p >= 10, p <= 1/2.
+    # The log-factorial constants are only needed when the squeeze fails: computed then, once.
     q = 1.0 - p
     spq = math.sqrt(n * p * q)
     b = 1.15 + 2.53 * spq
     a = -0.0873 + 0.0248 * b + 0.01 * p
     c = n * p + 0.5
     vr = 0.92 - 4.2 / b
-    alpha = (2.83 + 5.1 / b) * spq
-    lpq = math.log(p / q)
     m = math.floor((n + 1.0) * p)
-    h = math.lgamma(m + 1.0) + math.lgamma(n - m + 1.0)
+    have_h = False
+    alpha = lpq = h = 0.0
     while True:
-        u = uniform(s) - 0.5
-        v = uniform(s)
+        u, st = _uniform_call(st)
+        u -= 0.5
+        v, st = _uniform_call(st)
         us = 0.5 - abs(u)
         k = math.floor((2.0 * a / us + b) * u + c)
         if k < 0.0 or k > n:
             continue
         if us >= 0.07 and v <= vr:
-            return k
+            return k, st
+        if not have_h:
+            alpha = (2.83 + 5.1 / b) * spq
+            lpq = math.log(p / q)
+            h = math.lgamma(m + 1.0) + math.lgamma(n - m + 1.0)
+            have_h = True
         v = math.log(v * alpha / (a / (us * us) + b))
         if v <= h - math.lgamma(k + 1.0) - math.lgamma(n - k + 1.0) + (k - m) * lpq:
-            return k
+            return k, st
 
 
 @jit
-def binomial(s, n, p):
-    """A Binomial(n, p) count as a float; ``n`` a whole number held in a float."""
-    if n <= 0.0 or p <= 0.0:
-        return 0.0
-    if p >= 1.0:
-        return n
-    variance = n * p * (1.0 - p)
-    if variance >= _NORMAL_MIN_VARIANCE:
-        sd = math.sqrt(variance)
-        z = normal(s)
-        skew = (1.0 - 2.0 * p) / sd
-        x = math.floor(n * p + sd * (z + skew * (z * z - 1.0) / 6.0) + 0.5)
-        return min(max(x, 0.0), n)
+def _binomial_exact(st, n, p):
+    """Binomial(n, p) by inversion (n p < 10) or BTRS, for variance below the switch."""
     flip = p > 0.5
     pp = 1.0 - p if flip else p
-    k = _binomial_inversion(s, n, pp) if n * pp < 10.0 else _binomial_btrs(s, n, pp)
-    return n - k if flip else k
+    if n * pp < 10.0:
+        k, st = _binomial_inversion(st, n, pp)
+    else:
+        k, st = _binomial_btrs(st, n, pp)
+    return (n - k if flip else k), st
+
+
+@jit(inline="always")
+def binomial(st, n, p):
+    """A Binomial(n, p) count as a float (``n`` a whole number held in a float); returns ``(x, st)``.
+
+    Above the switch the rounded Cornish-Fisher normal
+    ``floor(n p + sd z + (1 - 2p)(z^2 - 1)/6 + 1/2)`` (``sd (z + skew (z^2 - 1)/6)``
+    with ``skew = (1 - 2p)/sd``, written without the division).
+    """
+    if n <= 0.0 or p <= 0.0:
+        return 0.0, st
+    if p >= 1.0:
+        return n, st
+    variance = n * p * (1.0 - p)
+    if variance >= _NORMAL_MIN_VARIANCE:
+        z, st = normal(st)
+        x = math.floor(n * p + math.sqrt(variance) * z + (1.0 - 2.0 * p) * (z * z - 1.0) * _SIXTH + 0.5)
+        return min(max(x, 0.0), n), st
+    return _binomial_exact(st, n, p)
 
 
 @jit
 def fill_normals(s, out):
-    """Fill ``out`` (float64[n]) with standard normals (used by tests and benchmarks)."""
+    """Fill ``out`` (float64[n]) with standard normals from state row ``s`` (used by tests and benchmarks)."""
+    st = load(s)
     for i in range(out.shape[0]):
-        out[i] = normal(s)
+        x, st = normal(st)
+        out[i] = x
+    store(s, st)
+
+
+@jit
+def fill_uniforms(s, out):
+    """Fill ``out`` (float64[n]) with uniforms on [0, 1) (used by benchmarks)."""
+    st = load(s)
+    for i in range(out.shape[0]):
+        x, st = uniform(st)
+        out[i] = x
+    store(s, st)
 
 
 @jit
 def fill_binomials(s, n, p, out):
     """Fill ``out`` (float64[m]) with Binomial(n, p) draws (used by tests)."""
+    st = load(s)
     for i in range(out.shape[0]):
-        out[i] = binomial(s, n, p)
+        x, st = binomial(st, n, p)
+        out[i] = x
+    store(s, st)
 
 
 @jit
 def fill_gammas(s, shape, out):
     """Fill ``out`` (float64[m]) with Gamma(shape, 1) draws (used by tests)."""
+    st = load(s)
     for i in range(out.shape[0]):
-        out[i] = gamma(s, shape)
+        x, st = gamma(st, shape)
+        out[i] = x
+    store(s, st)

@@ -4,6 +4,12 @@ Memory does not grow with the number of draws: each round allocates the
 accumulators of :data:`ROUND_BLOCKS` blocks, which are added into running
 totals.  Blocks, their sizes and their random streams depend only on the seed
 and the number of draws, so results are identical for any thread count.
+
+The share histograms' range comes from the model (:mod:`simulate.share_range`);
+with Student-t errors, from a pilot run of :data:`PILOT_DRAWS` draws on its
+own stream (:func:`pilot_range`).  At one thread the blocks run one after the
+other in the calling thread, without the parallel layer, so several runs can
+share a process's threads (:func:`simulate.api.run_many`).
 """
 
 from __future__ import annotations
@@ -87,9 +93,10 @@ def _symmetric(pairs: np.ndarray) -> np.ndarray:
 
 
 def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, nbins):
-    """Run the kernel that fits ``arrays`` (lump or units) on the given blocks."""
+    """Run the kernel that fits ``arrays`` (lump or units) on the given blocks: the
+    parallel entry point when there are several blocks and threads, else the serial one."""
     from . import _kernel
-    from .strata import StrataArrays
+    from ._numba import threads_in_use
 
     nb, k = states.shape[0], arrays.order.shape[0]
     out = {
@@ -107,13 +114,16 @@ def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, nbins):
     }
     scratch = (np.zeros((nb, 3, k)), np.zeros((nb, k), np.int64))  # per-block work space
     race = (arrays.rule, arrays.seats, arrays.threshold, arrays.recount_margin, arrays.yes_index, *arrays.margin_pair)
-    if isinstance(arrays, StrataArrays):
-        _kernel.simulate_strata_blocks(
+    parallel = nb > 1 and threads_in_use() > 1
+    if hasattr(arrays, "independent"):  # simulate.strata.StrataArrays (not imported: keeps scipy-free imports cheap)
+        kernel = _kernel.simulate_strata_blocks if parallel else _kernel.simulate_strata_serial
+        kernel(
             states, block_draws, arrays.mean, arrays.shared, arrays.independent, arrays.tail_df,
             *race, hist_low, hist_scale, *scratch, **out,
         )
     else:
-        _kernel.simulate_blocks(
+        kernel = _kernel.simulate_blocks if parallel else _kernel.simulate_blocks_serial
+        kernel(
             states, block_draws, arrays.counted, arrays.centre, arrays.scale, arrays.tail_df,
             arrays.remaining_exact, arrays.remaining_median, arrays.sigma_low, arrays.sigma_high,
             *race, hist_low, hist_scale, *scratch, **out,
@@ -121,8 +131,16 @@ def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, nbins):
     return out
 
 
-def _histogram_range(arrays: ModelArrays, seed: int):
-    """Per-candidate histogram origin and scale, from a pilot run on its own stream."""
+def histogram_range(arrays, seed: int):
+    """Per-row histogram origin and bins per unit share: from the model, else from a pilot run."""
+    from .share_range import model_range
+
+    bounds = model_range(arrays, HIST_BINS)
+    return bounds if bounds is not None else pilot_range(arrays, seed)
+
+
+def pilot_range(arrays, seed: int):
+    """Per-row histogram origin and scale, from a pilot run on its own stream."""
     k = arrays.order.shape[0] + 1  # candidates and the margin row
     states = streams.block_states(seed, 0, 1, streams.PILOT)
     pilot = _run_blocks(arrays, states, np.array([PILOT_DRAWS]), np.zeros(k), np.full(k, float(HIST_BINS)), HIST_BINS)
@@ -148,6 +166,7 @@ def accumulate(
     *,
     start: "Tally | None" = None,
     progress: Callable[[int, int], None] | None = None,
+    hist_range: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Tally:
     """Simulate ``draws`` final counts (continuing ``start`` if given) and return the totals.
 
@@ -156,7 +175,7 @@ def accumulate(
     """
     k = arrays.order.shape[0]
     if start is None:
-        hist_low, hist_scale = _histogram_range(arrays, seed)
+        hist_low, hist_scale = histogram_range(arrays, seed) if hist_range is None else hist_range
         done = 0
         totals = {
             "wins": np.zeros(k, np.int64), "outright": np.zeros(k, np.int64),

@@ -1,0 +1,88 @@
+"""The on-disk kernel cache cannot go stale: every compiled function is stamped by all compiled sources."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+
+from simulate import _numba
+
+PACKAGE = Path(_numba.__file__).resolve().parent
+COMPILES = re.compile(r"@jit\b|\bnjit\b|from \.+_numba import[^\n]*\bjit\b|numba\.(jit|vectorize|guvectorize|cfunc)\b")
+
+
+def test_compiled_sources_cover_every_module_with_compiled_code():
+    compiled = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
+                if COMPILES.search(p.read_text(encoding="utf-8"))}
+    assert compiled <= set(_numba.COMPILED_SOURCES), compiled - set(_numba.COMPILED_SOURCES)
+
+
+def test_digest_changes_when_any_compiled_source_changes(tmp_path):
+    for name in _numba.COMPILED_SOURCES:
+        shutil.copy(PACKAGE / name, tmp_path / name)
+    before = _numba.sources_digest(tmp_path)
+    assert before == _numba.sources_digest(tmp_path)
+    for name in _numba.COMPILED_SOURCES:
+        path = tmp_path / name
+        text = path.read_text(encoding="utf-8")
+        stat = path.stat()
+        path.write_text(text.replace("\n", "\n ", 1), encoding="utf-8")
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same time stamp: only the content says it changed
+        assert _numba.sources_digest(tmp_path) != before, name
+        path.write_text(text, encoding="utf-8")
+
+
+def test_kernels_use_the_sources_stamped_locator():
+    from simulate import _kernel, _rng
+
+    for fn in (_kernel.simulate_blocks, _kernel.simulate_strata_blocks, _kernel._lump_block, _rng.fill_normals):
+        locator = fn._cache._impl.locator
+        assert isinstance(locator, _numba._SourcesStamp)
+        assert locator.get_source_stamp() == ("racecall-compiled-sources", _numba.sources_digest())
+
+
+PROBE = """
+import numpy as np
+import simulate
+from simulate import _kernel
+assert simulate.__file__.startswith({root!r}), simulate.__file__
+st = (np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4))
+order = np.zeros(4, np.int64)
+st = _kernel._rank_by_lot(st, np.zeros(4), order, 3)  # all tied: draws uniforms from _rng's generator
+print([int(x) for x in st], order.tolist())
+"""
+
+
+def _probe(root: Path, cache_dir: Path | None) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["PYTHONPATH"] = str(root)
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = str(cache_dir)
+    out = subprocess.run([sys.executable, "-c", PROBE.format(root=str(root))], cwd=root, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_edit_to_rng_alone_reaches_a_cached_kernel(tmp_path):
+    """A kernel of _kernel.py cached in __pycache__ is recompiled when only _rng.py changes."""
+    root = tmp_path / "checkout"
+    shutil.copytree(PACKAGE, root / "simulate", ignore=shutil.ignore_patterns("__pycache__"))
+    first = _probe(root, None)
+    assert list((root / "simulate" / "__pycache__").glob("_kernel._rank_by_lot*.nbi"))
+    assert _probe(root, None) == first  # served from the cache, unchanged
+    rng = root / "simulate" / "_rng.py"
+    kernel = root / "simulate" / "_kernel.py"
+    kernel_stat = kernel.stat()
+    text = rng.read_text(encoding="utf-8")
+    assert "t = s1 << np.uint64(17)" in text
+    rng.write_text(text.replace("t = s1 << np.uint64(17)", "t = s1 << np.uint64(18)"), encoding="utf-8")
+    assert kernel.stat().st_mtime_ns == kernel_stat.st_mtime_ns  # _kernel.py itself untouched
+    edited = _probe(root, None)
+    assert edited != first
+    assert edited == _probe(root, tmp_path / "fresh-cache")  # what a fresh compile gives
