@@ -55,12 +55,21 @@ def race_table(result: RaceResult) -> str:
     return "\n".join(lines)
 
 
+def _chance(result: RaceResult, c) -> str:
+    """A candidate's chance as the rule reads it: elected (plurality, measure) or advancing, and outright."""
+    if result.rule in ("majority", "top_two"):
+        outright = f" out {_prob(c.p_outright)}" if c.p_outright else ""
+        return f"adv {_prob(c.p_advance)}{outright}"
+    return f"p_win {_prob(c.p_win)}"
+
+
 def replay_table(replay) -> str:
-    """One line per snapshot: counted shares, each candidate's chance, the call."""
+    """One line per snapshot: counted share and chance of the four leading candidates, then the call."""
     lines = [replay.race, ""]
     for snap in replay.snapshots:
-        cands = sorted(snap.candidates, key=lambda c: -c.counted)[:4]
-        parts = [f"{c.id} {_pct(c.share_counted)} p={_prob(c.p_win)}" for c in cands]
+        cands = sorted(snap.candidates, key=lambda c: (-c.counted, c.id))[:4]
+        parts = [f"{c.name} {_pct(c.share_counted)} {_chance(snap, c)}" for c in cands]
         flags = "".join(f" [{f}]" for f in snap.extra.get("flags", ()))
-        lines.append(f"{snap.as_of or '-':<26} {_pct(snap.counted_fraction):>6} counted  " + "; ".join(parts) + f"  | {snap.call.status}{flags}")
+        lines.append(f"{snap.as_of or '-':<26} {_pct(snap.counted_fraction):>6} counted  " + "; ".join(parts)
+                     + f"  | {snap.call.sentence}{flags}")
     return "\n".join(lines)
