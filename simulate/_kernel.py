@@ -6,6 +6,14 @@ independent and the reduction over blocks (done by the caller, in block order)
 gives the same bits for any number of threads.  The models are documented in
 :mod:`simulate.model` (one lump) and :mod:`simulate.strata` (units).
 
+One compiled function, :func:`_block`, simulates a block of either model; the
+entry points only spread blocks over threads (``prange``) or run them in turn.
+Its per-draw code is written out in its loop rather than in helpers that take
+arrays: an inlined helper's array arguments are reference-counted on every
+call, and those atomic counts cost more than the draw itself.  The variates
+(:mod:`simulate._rng`) take and return the generator state as a tuple, which
+stays in registers for the whole block.
+
 Shared outputs (``B`` blocks, ``K`` candidates, ``H`` histogram bins); row
 ``K`` of the share arrays holds the final margin between the two candidates
 of ``margin_pair``, stored as ``(margin + 1) / 2``:
@@ -37,15 +45,6 @@ PLURALITY, RUNOFF_RULE, MEASURE = 0, 1, 2
 
 
 @jit(inline="always")
-def _draw_remaining(st, exact, median, sigma_low, sigma_high):
-    if exact:
-        return median - 1.0, st
-    z, st = normal(st)
-    r = math.floor(median * math.exp(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0
-    return max(r, 0.0), st
-
-
-@jit(inline="always")
 def _tail_factor(st, tail_df):
     if tail_df > 0.0:
         g, st = gamma(st, 0.5 * tail_df)
@@ -53,48 +52,11 @@ def _tail_factor(st, tail_df):
     return 1.0, st
 
 
-@jit(inline="always")
-def _draw_shares(st, centre, root, scale, p):
-    """Draw the remaining vote's shares and leave in ``p`` the conditional probabilities
-    of the binomial chain, ``p_j = q_j / sum_{i >= j} q_i``.
-
-    They do not depend on the tallies drawn before ``j`` (nor on the shares'
-    normalisation, which is therefore skipped), so they are all computed here,
-    off the serial chain of :func:`_draw_final`.
-    """
-    k = centre.shape[0]
-    common = 0.0  # sum_j sqrt(m_j) z_j
-    for j in range(k):
-        z, st = normal(st)
-        p[j] = root[j] * z
-        common += p[j]
-    tail = 0.0
-    for j in range(k - 1, -1, -1):
-        v = max(centre[j] + scale * (p[j] - centre[j] * common), 0.0)
-        tail += v
-        p[j] = v / tail if tail > 0.0 else 0.0
-    return st
-
-
-@jit(inline="always")
-def _draw_final(st, counted, p, remaining, final):
-    """The remaining tallies as conditional binomials (the last candidate takes the rest)."""
-    k = counted.shape[0]
-    left = remaining
-    for j in range(k - 1):
-        x = 0.0
-        if left > 0.0:
-            x, st = binomial(st, left, p[j])
-        final[j] = counted[j] + x
-        left -= x
-    final[k - 1] = counted[k - 1] + left
-    return st
-
-
 @jit
 def _rank_by_lot(st, final, order, depth):
     """Selection of the ``depth`` highest tallies into ``order`` with exact ties broken
-    uniformly at random (reservoir choice: each tied index equally likely)."""
+    uniformly at random (reservoir choice: each tied index equally likely); a
+    uniform is drawn only at a tie."""
     k = final.shape[0]
     for j in range(k):
         order[j] = j
@@ -115,115 +77,157 @@ def _rank_by_lot(st, final, order, depth):
     return st
 
 
-@jit(inline="always")
-def _rank(st, final, order, depth):
-    """Put the indices of the ``depth`` highest final tallies, highest first, in ``order``.
-
-    ``order`` holds the previous draw's ranking, which rarely changes much: an
-    insertion sort of it costs about K well-predicted comparisons.  Exact ties
-    within the top ``depth + 1`` are broken uniformly at random, as by lot
-    (:func:`_rank_by_lot`, which draws uniforms only then, so the common case
-    costs no random numbers).
-    """
-    k = final.shape[0]
-    for i in range(1, k):
-        cur = order[i]
-        v = final[cur]
-        j = i - 1
-        while j >= 0 and final[order[j]] < v:
-            order[j + 1] = order[j]
-            j -= 1
-        order[j + 1] = cur
-    for i in range(min(depth, k - 1)):
-        if final[order[i]] == final[order[i + 1]]:
-            return _rank_by_lot(st, final, order, depth)
-    return st
-
-
-@jit(inline="always")
-def _score(b, final, order, k, rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
-           hist_low, hist_scale, wins, outright, advance, first, pairs, runoffs, recounts,
-           share_sum, share_min, share_max, hist):
-    """Add one draw's outcome (final tallies ranked in ``order``) to block ``b``'s accumulators."""
-    nbins = hist.shape[2] - 2
-    total = 0.0
-    for j in range(k):
-        total += final[j]
-    inv = 1.0 / total if total > 0.0 else 0.0
-    top = order[0]
-    first[b, top] += 1
-    if rule == PLURALITY:
-        for i in range(seats):
-            wins[b, order[i]] += 1
-        if k > seats and (final[order[seats - 1]] - final[order[seats]]) * inv <= recount_margin:
-            recounts[b] += 1
-    elif rule == RUNOFF_RULE:
-        lead = final[top] * inv
-        if lead > threshold or k == 1:
-            wins[b, top] += 1
-            outright[b, top] += 1
-            advance[b, top] += 1
-            if lead - threshold <= recount_margin:
-                recounts[b] += 1
-        else:
-            second = order[1]
-            runoffs[b] += 1
-            advance[b, top] += 1
-            advance[b, second] += 1
-            pairs[b, min(top, second), max(top, second)] += 1
-            close = threshold - lead <= recount_margin
-            if k > 2 and (final[second] - final[order[2]]) * inv <= recount_margin:
-                close = True
-            if close:
-                recounts[b] += 1
-    else:
-        yes = final[yes_index] * inv
-        winner = yes_index if yes > threshold else 1 - yes_index
-        wins[b, winner] += 1
-        outright[b, winner] += 1
-        if abs(yes - threshold) <= recount_margin:
-            recounts[b] += 1
-    for j in range(k + 1):
-        if j < k:
-            share = final[j] * inv
-        else:
-            share = 0.5 * ((final[margin_a] - final[margin_b]) * inv + 1.0)
-        share_sum[b, j] += share
-        share_min[b, j] = min(share_min[b, j], share)
-        share_max[b, j] = max(share_max[b, j], share)
-        pos = (share - hist_low[j]) * hist_scale[j]
-        idx = 0 if pos < 0.0 else (nbins + 1 if pos >= nbins else int(pos) + 1)
-        hist[b, j, idx] += 1
-
-
 @jit
-def _lump_block(
-    b, states, block_draws, counted, centre, scale, tail_df,
-    remaining_exact, remaining_median, sigma_low, sigma_high,
+def _block(
+    b, units, states, block_draws, counted, centre, scale, tail_df,
+    remaining_exact, remaining_median, sigma_low, sigma_high, shared, independent,
     rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
     hist_low, hist_scale, scratch, order_scratch,
     wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
 ):
-    """Simulate block ``b`` of :func:`simulate_blocks` (one thread, state in registers)."""
+    """Simulate block ``b``: the lump model, or with ``units`` the units model
+    (``counted`` then holds the expected tallies, ``shared``/``independent`` the loadings)."""
     k = counted.shape[0]
+    m = shared.shape[0]
     depth = min(k, max(seats + 1, 3))
+    head = min(depth + 1, k)  # positions kept in order
+    nbins = hist.shape[2] - 2
     st = load(states[b])
     root = scratch[b, 0]
-    p = scratch[b, 1]
+    p = scratch[b, 1]  # lump: conditional probabilities; units: normals
     final = scratch[b, 2]
     order = order_scratch[b]
     for j in range(k):
         root[j] = math.sqrt(centre[j])
         order[j] = j
     for _ in range(block_draws[b]):
-        remaining, st = _draw_remaining(st, remaining_exact, remaining_median, sigma_low, sigma_high)
         factor, st = _tail_factor(st, tail_df)
-        st = _draw_shares(st, centre, root, scale * factor, p)
-        st = _draw_final(st, counted, p, remaining, final)
-        st = _rank(st, final, order, depth)
-        _score(b, final, order, k, rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
-               hist_low, hist_scale, wins, outright, advance, first, pairs, runoffs, recounts,
-               share_sum, share_min, share_max, hist)
+        if units:
+            # T = mean + (factor A_r) z_r + B eta (simulate.strata, "Drawing"), clipped at 0
+            for j in range(k):
+                final[j] = counted[j]
+            for level in range(m):
+                for i in range(k):
+                    x, st = normal(st)
+                    p[i] = x * factor
+                for j in range(k):
+                    acc = 0.0
+                    for i in range(k):
+                        acc += shared[level, j, i] * p[i]
+                    final[j] += acc
+            for i in range(k):
+                p[i], st = normal(st)
+            for j in range(k):
+                acc = final[j]
+                for i in range(k):
+                    acc += independent[j, i] * p[i]
+                final[j] = max(acc, 0.0)
+        else:
+            # remaining votes: the two-piece log-normal
+            remaining = remaining_median - 1.0
+            if not remaining_exact:
+                z, st = normal(st)
+                remaining = max(np.floor(remaining_median * math.exp(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0, 0.0)
+            # shares q = centre + s tau (sqrt(m) z - m sum_j sqrt(m_j) z_j), clipped at 0; they are
+            # turned at once into the chain's conditional probabilities p_j = q_j / sum_{i >= j} q_i,
+            # which do not depend on the tallies drawn before j (nor on normalising q)
+            common = 0.0
+            for j in range(k):
+                z, st = normal(st)
+                p[j] = root[j] * z
+                common += p[j]
+            spread = scale * factor
+            tail = 0.0
+            for j in range(k - 1, -1, -1):
+                v = max(centre[j] + spread * (p[j] - centre[j] * common), 0.0)
+                tail += v
+                p[j] = v / tail if tail > 0.0 else 0.0
+            # the remaining tallies as conditional binomials; the last candidate takes the rest
+            left = remaining
+            for j in range(k - 1):
+                x = 0.0
+                if left > 0.0:
+                    x, st = binomial(st, left, p[j])
+                final[j] = counted[j] + x
+                left -= x
+            final[k - 1] = counted[k - 1] + left
+
+        # rank: only the top depth + 1 positions need to be in order (the last of them the
+        # highest of the rest).  Insertion sort of them from the previous draw's order, then
+        # each other candidate against the lowest of them: about K well-predicted comparisons.
+        for i in range(1, head):
+            cur = order[i]
+            v = final[cur]
+            j = i - 1
+            while j >= 0 and final[order[j]] < v:
+                order[j + 1] = order[j]
+                j -= 1
+            order[j + 1] = cur
+        for i in range(head, k):
+            cur = order[i]
+            v = final[cur]
+            if v > final[order[head - 1]]:
+                order[i] = order[head - 1]
+                j = head - 2
+                while j >= 0 and final[order[j]] < v:
+                    order[j + 1] = order[j]
+                    j -= 1
+                order[j + 1] = cur
+        # an exact tie among the top depth + 1 is broken by lot
+        for i in range(min(depth, k - 1)):
+            if final[order[i]] == final[order[i + 1]]:
+                st = _rank_by_lot(st, final, order, depth)
+                break
+
+        # score the draw
+        total = 0.0
+        for j in range(k):
+            total += final[j]
+        inv = 1.0 / total if total > 0.0 else 0.0
+        top = order[0]
+        first[b, top] += 1
+        if rule == PLURALITY:
+            for i in range(seats):
+                wins[b, order[i]] += 1
+            if k > seats and (final[order[seats - 1]] - final[order[seats]]) * inv <= recount_margin:
+                recounts[b] += 1
+        elif rule == RUNOFF_RULE:
+            lead = final[top] * inv
+            if lead > threshold or k == 1:
+                wins[b, top] += 1
+                outright[b, top] += 1
+                advance[b, top] += 1
+                if lead - threshold <= recount_margin:
+                    recounts[b] += 1
+            else:
+                second = order[1]
+                runoffs[b] += 1
+                advance[b, top] += 1
+                advance[b, second] += 1
+                pairs[b, min(top, second), max(top, second)] += 1
+                close = threshold - lead <= recount_margin
+                if k > 2 and (final[second] - final[order[2]]) * inv <= recount_margin:
+                    close = True
+                if close:
+                    recounts[b] += 1
+        else:
+            yes = final[yes_index] * inv
+            winner = yes_index if yes > threshold else 1 - yes_index
+            wins[b, winner] += 1
+            outright[b, winner] += 1
+            if abs(yes - threshold) <= recount_margin:
+                recounts[b] += 1
+        for j in range(k + 1):
+            if j < k:
+                share = final[j] * inv
+            else:
+                share = 0.5 * ((final[margin_a] - final[margin_b]) * inv + 1.0)
+            share_sum[b, j] += share
+            share_min[b, j] = min(share_min[b, j], share)
+            share_max[b, j] = max(share_max[b, j], share)
+            pos = (share - hist_low[j]) * hist_scale[j]
+            idx = 0 if pos < 0.0 else (nbins + 1 if pos >= nbins else int(pos) + 1)
+            hist[b, j, idx] += 1
     store(states[b], st)
 
 
@@ -259,11 +263,14 @@ def simulate_blocks(
         Work space of each block.
     The outputs are described in the module docstring.
     """
-    for b in prange(states.shape[0]):  # np.int64(b): one compiled _lump_block for typing and lowering
-        _lump_block(np.int64(b), states, block_draws, counted, centre, scale, tail_df, remaining_exact,
-            remaining_median, sigma_low, sigma_high, rule, seats, threshold, recount_margin, yes_index,
-            margin_a, margin_b, hist_low, hist_scale, scratch, order_scratch, wins, outright, advance, first,
-            pairs, runoffs, recounts, share_sum, share_min, share_max, hist)
+    k = counted.shape[0]
+    shared, independent = np.zeros((0, k, k)), np.zeros((k, k))
+    for b in prange(states.shape[0]):  # np.int64(b): one compiled _block for typing and lowering
+        _block(np.int64(b), False, states, block_draws, counted, centre, scale, tail_df,
+               remaining_exact, remaining_median, sigma_low, sigma_high, shared, independent,
+               rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale,
+               scratch, order_scratch, wins, outright, advance, first, pairs, runoffs, recounts,
+               share_sum, share_min, share_max, hist)
 
 
 @jit
@@ -275,56 +282,14 @@ def simulate_blocks_serial(
     wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
 ):
     """:func:`simulate_blocks` on the calling thread only (no parallel layer): the same results."""
+    k = counted.shape[0]
+    shared, independent = np.zeros((0, k, k)), np.zeros((k, k))
     for b in range(states.shape[0]):
-        _lump_block(b, states, block_draws, counted, centre, scale, tail_df, remaining_exact,
-            remaining_median, sigma_low, sigma_high, rule, seats, threshold, recount_margin, yes_index,
-            margin_a, margin_b, hist_low, hist_scale, scratch, order_scratch, wins, outright, advance, first,
-            pairs, runoffs, recounts, share_sum, share_min, share_max, hist)
-
-
-@jit
-def _strata_block(
-    b, states, block_draws, mean, shared, independent, tail_df,
-    rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
-    hist_low, hist_scale, scratch, order_scratch,
-    wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
-):
-    """Simulate block ``b`` of :func:`simulate_strata_blocks`."""
-    k = mean.shape[0]
-    m = shared.shape[0]
-    depth = min(k, max(seats + 1, 3))
-    st = load(states[b])
-    z = scratch[b, 0]
-    final = scratch[b, 2]
-    order = order_scratch[b]
-    for j in range(k):
-        order[j] = j
-    for _ in range(block_draws[b]):
-        for j in range(k):
-            final[j] = mean[j]
-        factor, st = _tail_factor(st, tail_df)
-        for level in range(m):
-            for i in range(k):
-                x, st = normal(st)
-                z[i] = x * factor if level == 0 else x
-            for j in range(k):
-                acc = 0.0
-                for i in range(k):
-                    acc += shared[level, j, i] * z[i]
-                final[j] += acc
-        for i in range(k):
-            x, st = normal(st)
-            z[i] = x
-        for j in range(k):
-            acc = 0.0
-            for i in range(k):
-                acc += independent[j, i] * z[i]
-            final[j] = max(final[j] + acc, 0.0)
-        st = _rank(st, final, order, depth)
-        _score(b, final, order, k, rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
-               hist_low, hist_scale, wins, outright, advance, first, pairs, runoffs, recounts,
+        _block(b, False, states, block_draws, counted, centre, scale, tail_df,
+               remaining_exact, remaining_median, sigma_low, sigma_high, shared, independent,
+               rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale,
+               scratch, order_scratch, wins, outright, advance, first, pairs, runoffs, recounts,
                share_sum, share_min, share_max, hist)
-    store(states[b], st)
 
 
 @jit(parallel=True)
@@ -341,17 +306,18 @@ def simulate_strata_blocks(
     mean : float64[K]
         Expected final tallies.
     shared : float64[M, K, K]
-        Loadings of the shared errors: row 0 race-wide (scaled by the Student-t
-        factor), rows 1.. one per vote type.
+        Loadings of errors drawn level by level (K normals each), row 0 scaled by
+        the Student-t factor (:func:`simulate.strata.kernel_loadings`: M is 1 with
+        Student-t errors, else 0).
     independent : float64[K, K]
-        Root of the covariance of the summed unit-level terms.
+        Root of the covariance of the other Gaussian terms, summed.
     The other arguments and the outputs are those of :func:`simulate_blocks`.
     """
     for b in prange(states.shape[0]):
-        _strata_block(np.int64(b), states, block_draws, mean, shared, independent, tail_df, rule, seats,
-            threshold, recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale, scratch,
-            order_scratch, wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min,
-            share_max, hist)
+        _block(np.int64(b), True, states, block_draws, mean, mean, 0.0, tail_df, True, 1.0, 0.0, 0.0,
+               shared, independent, rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
+               hist_low, hist_scale, scratch, order_scratch, wins, outright, advance, first, pairs, runoffs,
+               recounts, share_sum, share_min, share_max, hist)
 
 
 @jit
@@ -361,9 +327,9 @@ def simulate_strata_serial(
     hist_low, hist_scale, scratch, order_scratch,
     wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
 ):
-    """:func:`simulate_strata_blocks` on the calling thread only (no parallel layer): the same results."""
+    """:func:`simulate_strata_blocks` on the calling thread only: the same results."""
     for b in range(states.shape[0]):
-        _strata_block(b, states, block_draws, mean, shared, independent, tail_df, rule, seats,
-            threshold, recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale, scratch,
-            order_scratch, wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min,
-            share_max, hist)
+        _block(b, True, states, block_draws, mean, mean, 0.0, tail_df, True, 1.0, 0.0, 0.0,
+               shared, independent, rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
+               hist_low, hist_scale, scratch, order_scratch, wins, outright, advance, first, pairs, runoffs,
+               recounts, share_sum, share_min, share_max, hist)

@@ -206,7 +206,7 @@ def _binomial_btrs(st, n, p):
     a = -0.0873 + 0.0248 * b + 0.01 * p
     c = n * p + 0.5
     vr = 0.92 - 4.2 / b
-    m = math.floor((n + 1.0) * p)
+    m = np.floor((n + 1.0) * p)
     have_h = False
     alpha = lpq = h = 0.0
     while True:
@@ -214,7 +214,7 @@ def _binomial_btrs(st, n, p):
         u -= 0.5
         v, st = _uniform_call(st)
         us = 0.5 - abs(u)
-        k = math.floor((2.0 * a / us + b) * u + c)
+        k = np.floor((2.0 * a / us + b) * u + c)
         if k < 0.0 or k > n:
             continue
         if us >= 0.07 and v <= vr:
@@ -256,7 +256,7 @@ def binomial(st, n, p):
     variance = n * p * (1.0 - p)
     if variance >= _NORMAL_MIN_VARIANCE:
         z, st = normal(st)
-        x = math.floor(n * p + math.sqrt(variance) * z + (1.0 - 2.0 * p) * (z * z - 1.0) * _SIXTH + 0.5)
+        x = np.floor(n * p + math.sqrt(variance) * z + (1.0 - 2.0 * p) * (z * z - 1.0) * _SIXTH + 0.5)
         return min(max(x, 0.0), n), st
     return _binomial_exact(st, n, p)
 

@@ -115,10 +115,13 @@ def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, nbins):
     scratch = (np.zeros((nb, 3, k)), np.zeros((nb, k), np.int64))  # per-block work space
     race = (arrays.rule, arrays.seats, arrays.threshold, arrays.recount_margin, arrays.yes_index, *arrays.margin_pair)
     parallel = nb > 1 and threads_in_use() > 1
-    if hasattr(arrays, "independent"):  # simulate.strata.StrataArrays (not imported: keeps scipy-free imports cheap)
+    if hasattr(arrays, "independent"):  # simulate.strata.StrataArrays
+        from .strata import kernel_loadings
+
+        shared, independent = kernel_loadings(arrays)
         kernel = _kernel.simulate_strata_blocks if parallel else _kernel.simulate_strata_serial
         kernel(
-            states, block_draws, arrays.mean, arrays.shared, arrays.independent, arrays.tail_df,
+            states, block_draws, arrays.mean, shared, independent, arrays.tail_df,
             *race, hist_low, hist_scale, *scratch, **out,
         )
     else:

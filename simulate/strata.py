@@ -47,6 +47,14 @@ Gaussian covariance (to first order in the errors):
 (remaining-count error times share error) are dropped, which keeps a draw as
 cheap as the single-lump model however many units there are.  With a single
 unit the scenario is simulated by the lump model itself, exactly.
+
+**Drawing.**  The vote-type and unit-level terms are independent Gaussians, so
+their sum is one Gaussian, :math:`\sum_t A_t z_t + L\varepsilon = B\eta` with
+:math:`B B^\top = \sum_t A_t A_t^\top + L L^\top`; with normal errors
+(:math:`\tau = 1`) the race-wide term joins them too.  The kernel therefore
+draws :math:`K` standard normals per draw (:math:`2K` with ``tail_df``) instead
+of :math:`K` per vote type and level (:func:`kernel_loadings`): the same
+distribution, at a cost that does not grow with the number of vote types.
 """
 
 from __future__ import annotations
@@ -197,6 +205,21 @@ def prepare_strata(scenario: Scenario, count: Count) -> tuple[StrataArrays, tupl
         counted=np.asarray(count.counted, dtype=np.float64)[order],
     )
     return arrays, tuple(projections)
+
+
+def kernel_loadings(arrays: StrataArrays) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel's ``shared`` (float64[M, K, K]) and ``independent`` (float64[K, K]) loadings.
+
+    The Gaussian levels folded into one (module docstring, *Drawing*): ``M`` = 1, the
+    race-wide loading, when it is scaled by the Student-t factor (``tail_df`` > 0), else 0.
+    """
+    keep = 1 if arrays.tail_df > 0.0 else 0
+    folded = arrays.independent @ arrays.independent.T
+    for loading in arrays.shared[keep:]:
+        folded = folded + loading @ loading.T
+    values, vectors = np.linalg.eigh(folded)
+    root = vectors * np.sqrt(np.clip(values, 0.0, None))
+    return np.ascontiguousarray(arrays.shared[:keep]), np.ascontiguousarray(root)
 
 
 def _project(unit, c, m, r_mean, var_scale, inverse) -> UnitProjection:
