@@ -86,148 +86,173 @@ def _block(
     wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
 ):
     """Simulate block ``b``: the lump model, or with ``units`` the units model
-    (``counted`` then holds the expected tallies, ``shared``/``independent`` the loadings)."""
+    (``counted`` then holds the expected tallies, ``shared``/``independent`` the loadings).
+
+    Draws are made two at a time (the second skipped at the end of an odd block):
+    their binomial chains are interleaved, so that the processor can work on two
+    serial chains at once.
+    """
     k = counted.shape[0]
     m = shared.shape[0]
     depth = min(k, max(seats + 1, 3))
     head = min(depth + 1, k)  # positions kept in order
     nbins = hist.shape[2] - 2
     st = load(states[b])
-    root = scratch[b, 0]
-    p = scratch[b, 1]  # lump: conditional probabilities; units: normals
-    final = scratch[b, 2]
+    w = scratch[b]  # rows: 0 sqrt(centre); 1, 3: the two draws' probabilities (units: normals); 2, 4: their tallies
     order = order_scratch[b]
     for j in range(k):
-        root[j] = math.sqrt(centre[j])
+        w[0, j] = math.sqrt(centre[j])
         order[j] = j
-    for _ in range(block_draws[b]):
-        factor, st = _tail_factor(st, tail_df)
+    n = block_draws[b]
+    for d in range(0, n, 2):
+        pair = 2 if d + 1 < n else 1
         if units:
-            # T = mean + (factor A_r) z_r + B eta (simulate.strata, "Drawing"), clipped at 0
-            for j in range(k):
-                final[j] = counted[j]
-            for level in range(m):
+            for f in range(pair):
+                # T = mean + (factor A_r) z_r + B eta (simulate.strata, "Drawing"), clipped at 0
+                pr, fr = 1 + 2 * f, 2 + 2 * f
+                factor, st = _tail_factor(st, tail_df)
+                for j in range(k):
+                    w[fr, j] = counted[j]
+                for level in range(m):
+                    for i in range(k):
+                        x, st = normal(st)
+                        w[pr, i] = x * factor
+                    for j in range(k):
+                        acc = 0.0
+                        for i in range(k):
+                            acc += shared[level, j, i] * w[pr, i]
+                        w[fr, j] += acc
                 for i in range(k):
                     x, st = normal(st)
-                    p[i] = x * factor
+                    w[pr, i] = x
                 for j in range(k):
-                    acc = 0.0
+                    acc = w[fr, j]
                     for i in range(k):
-                        acc += shared[level, j, i] * p[i]
-                    final[j] += acc
-            for i in range(k):
-                p[i], st = normal(st)
-            for j in range(k):
-                acc = final[j]
-                for i in range(k):
-                    acc += independent[j, i] * p[i]
-                final[j] = max(acc, 0.0)
+                        acc += independent[j, i] * w[pr, i]
+                    w[fr, j] = max(acc, 0.0)
         else:
-            # remaining votes: the two-piece log-normal
-            remaining = remaining_median - 1.0
-            if not remaining_exact:
-                z, st = normal(st)
-                remaining = max(np.floor(remaining_median * math.exp(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0, 0.0)
-            # shares q = centre + s tau (sqrt(m) z - m sum_j sqrt(m_j) z_j), clipped at 0; they are
-            # turned at once into the chain's conditional probabilities p_j = q_j / sum_{i >= j} q_i,
-            # which do not depend on the tallies drawn before j (nor on normalising q)
-            common = 0.0
-            for j in range(k):
-                z, st = normal(st)
-                p[j] = root[j] * z
-                common += p[j]
-            spread = scale * factor
-            tail = 0.0
-            for j in range(k - 1, -1, -1):
-                v = max(centre[j] + spread * (p[j] - centre[j] * common), 0.0)
-                tail += v
-                p[j] = v / tail if tail > 0.0 else 0.0
-            # the remaining tallies as conditional binomials; the last candidate takes the rest
-            left = remaining
+            remaining0 = remaining1 = remaining_median - 1.0
+            for f in range(pair):
+                pr = 1 + 2 * f
+                factor, st = _tail_factor(st, tail_df)
+                # remaining votes: the two-piece log-normal
+                if not remaining_exact:
+                    z, st = normal(st)
+                    r = max(np.floor(remaining_median * math.exp(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0, 0.0)
+                    if f == 0:
+                        remaining0 = r
+                    else:
+                        remaining1 = r
+                # shares q = centre + s tau (sqrt(m) z - m sum_j sqrt(m_j) z_j), clipped at 0; they are
+                # turned at once into the chain's conditional probabilities p_j = q_j / sum_{i >= j} q_i,
+                # which do not depend on the tallies drawn before j (nor on normalising q)
+                common = 0.0
+                for j in range(k):
+                    z, st = normal(st)
+                    w[pr, j] = w[0, j] * z
+                    common += w[pr, j]
+                spread = scale * factor
+                tail = 0.0
+                for j in range(k - 1, -1, -1):
+                    v = max(centre[j] + spread * (w[pr, j] - centre[j] * common), 0.0)
+                    tail += v
+                    w[pr, j] = v / tail if tail > 0.0 else 0.0
+            # the remaining tallies as conditional binomials, the two draws' chains interleaved;
+            # the last candidate takes the rest
+            left0, left1 = remaining0, remaining1
             for j in range(k - 1):
                 x = 0.0
-                if left > 0.0:
-                    x, st = binomial(st, left, p[j])
-                final[j] = counted[j] + x
-                left -= x
-            final[k - 1] = counted[k - 1] + left
+                if left0 > 0.0:
+                    x, st = binomial(st, left0, w[1, j])
+                w[2, j] = counted[j] + x
+                left0 -= x
+                if pair == 2:
+                    x = 0.0
+                    if left1 > 0.0:
+                        x, st = binomial(st, left1, w[3, j])
+                    w[4, j] = counted[j] + x
+                    left1 -= x
+            w[2, k - 1] = counted[k - 1] + left0
+            w[4, k - 1] = counted[k - 1] + left1
 
-        # rank: only the top depth + 1 positions need to be in order (the last of them the
-        # highest of the rest).  Insertion sort of them from the previous draw's order, then
-        # each other candidate against the lowest of them: about K well-predicted comparisons.
-        for i in range(1, head):
-            cur = order[i]
-            v = final[cur]
-            j = i - 1
-            while j >= 0 and final[order[j]] < v:
-                order[j + 1] = order[j]
-                j -= 1
-            order[j + 1] = cur
-        for i in range(head, k):
-            cur = order[i]
-            v = final[cur]
-            if v > final[order[head - 1]]:
-                order[i] = order[head - 1]
-                j = head - 2
-                while j >= 0 and final[order[j]] < v:
+        for f in range(pair):
+            fr = 2 + 2 * f
+            # rank: only the top depth + 1 positions need to be in order (the last of them the
+            # highest of the rest).  Insertion sort of them from the previous draw's order, then
+            # each other candidate against the lowest of them: about K well-predicted comparisons.
+            for i in range(1, head):
+                cur = order[i]
+                v = w[fr, cur]
+                j = i - 1
+                while j >= 0 and w[fr, order[j]] < v:
                     order[j + 1] = order[j]
                     j -= 1
                 order[j + 1] = cur
-        # an exact tie among the top depth + 1 is broken by lot
-        for i in range(min(depth, k - 1)):
-            if final[order[i]] == final[order[i + 1]]:
-                st = _rank_by_lot(st, final, order, depth)
-                break
+            for i in range(head, k):
+                cur = order[i]
+                v = w[fr, cur]
+                if v > w[fr, order[head - 1]]:
+                    order[i] = order[head - 1]
+                    j = head - 2
+                    while j >= 0 and w[fr, order[j]] < v:
+                        order[j + 1] = order[j]
+                        j -= 1
+                    order[j + 1] = cur
+            # an exact tie among the top depth + 1 is broken by lot
+            for i in range(min(depth, k - 1)):
+                if w[fr, order[i]] == w[fr, order[i + 1]]:
+                    st = _rank_by_lot(st, w[fr], order, depth)
+                    break
 
-        # score the draw
-        total = 0.0
-        for j in range(k):
-            total += final[j]
-        inv = 1.0 / total if total > 0.0 else 0.0
-        top = order[0]
-        first[b, top] += 1
-        if rule == PLURALITY:
-            for i in range(seats):
-                wins[b, order[i]] += 1
-            if k > seats and (final[order[seats - 1]] - final[order[seats]]) * inv <= recount_margin:
-                recounts[b] += 1
-        elif rule == RUNOFF_RULE:
-            lead = final[top] * inv
-            if lead > threshold or k == 1:
-                wins[b, top] += 1
-                outright[b, top] += 1
-                advance[b, top] += 1
-                if lead - threshold <= recount_margin:
+            # score the draw
+            total = 0.0
+            for j in range(k):
+                total += w[fr, j]
+            inv = 1.0 / total if total > 0.0 else 0.0
+            top = order[0]
+            first[b, top] += 1
+            if rule == PLURALITY:
+                for i in range(seats):
+                    wins[b, order[i]] += 1
+                if k > seats and (w[fr, order[seats - 1]] - w[fr, order[seats]]) * inv <= recount_margin:
                     recounts[b] += 1
+            elif rule == RUNOFF_RULE:
+                lead = w[fr, top] * inv
+                if lead > threshold or k == 1:
+                    wins[b, top] += 1
+                    outright[b, top] += 1
+                    advance[b, top] += 1
+                    if lead - threshold <= recount_margin:
+                        recounts[b] += 1
+                else:
+                    second = order[1]
+                    runoffs[b] += 1
+                    advance[b, top] += 1
+                    advance[b, second] += 1
+                    pairs[b, min(top, second), max(top, second)] += 1
+                    close = threshold - lead <= recount_margin
+                    if k > 2 and (w[fr, second] - w[fr, order[2]]) * inv <= recount_margin:
+                        close = True
+                    if close:
+                        recounts[b] += 1
             else:
-                second = order[1]
-                runoffs[b] += 1
-                advance[b, top] += 1
-                advance[b, second] += 1
-                pairs[b, min(top, second), max(top, second)] += 1
-                close = threshold - lead <= recount_margin
-                if k > 2 and (final[second] - final[order[2]]) * inv <= recount_margin:
-                    close = True
-                if close:
+                yes = w[fr, yes_index] * inv
+                winner = yes_index if yes > threshold else 1 - yes_index
+                wins[b, winner] += 1
+                outright[b, winner] += 1
+                if abs(yes - threshold) <= recount_margin:
                     recounts[b] += 1
-        else:
-            yes = final[yes_index] * inv
-            winner = yes_index if yes > threshold else 1 - yes_index
-            wins[b, winner] += 1
-            outright[b, winner] += 1
-            if abs(yes - threshold) <= recount_margin:
-                recounts[b] += 1
-        for j in range(k + 1):
-            if j < k:
-                share = final[j] * inv
-            else:
-                share = 0.5 * ((final[margin_a] - final[margin_b]) * inv + 1.0)
-            share_sum[b, j] += share
-            share_min[b, j] = min(share_min[b, j], share)
-            share_max[b, j] = max(share_max[b, j], share)
-            pos = (share - hist_low[j]) * hist_scale[j]
-            idx = 0 if pos < 0.0 else (nbins + 1 if pos >= nbins else int(pos) + 1)
-            hist[b, j, idx] += 1
+            for j in range(k + 1):
+                if j < k:
+                    share = w[fr, j] * inv
+                else:
+                    share = 0.5 * ((w[fr, margin_a] - w[fr, margin_b]) * inv + 1.0)
+                share_sum[b, j] += share
+                share_min[b, j] = min(share_min[b, j], share)
+                share_max[b, j] = max(share_max[b, j], share)
+                pos = (share - hist_low[j]) * hist_scale[j]
+                idx = 0 if pos < 0.0 else (nbins + 1 if pos >= nbins else int(pos) + 1)
+                hist[b, j, idx] += 1
     store(states[b], st)
 
 
@@ -259,7 +284,7 @@ def simulate_blocks(
         The pair whose final margin is recorded in row K.
     hist_low, hist_scale : float64[K + 1]
         Histogram origin and bins per unit share of each row.
-    scratch : float64[B, 3, K]; order_scratch : int64[B, K]
+    scratch : float64[B, 5, K]; order_scratch : int64[B, K]
         Work space of each block.
     The outputs are described in the module docstring.
     """

@@ -112,7 +112,7 @@ def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, nbins):
         "share_max": np.full((nb, k + 1), -np.inf),
         "hist": np.zeros((nb, k + 1, nbins + 2), np.int64),
     }
-    scratch = (np.zeros((nb, 3, k)), np.zeros((nb, k), np.int64))  # per-block work space
+    scratch = (np.zeros((nb, 5, k)), np.zeros((nb, k), np.int64))  # per-block work space
     race = (arrays.rule, arrays.seats, arrays.threshold, arrays.recount_margin, arrays.yes_index, *arrays.margin_pair)
     parallel = nb > 1 and threads_in_use() > 1
     if hasattr(arrays, "independent"):  # simulate.strata.StrataArrays
