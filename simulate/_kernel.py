@@ -6,13 +6,15 @@ independent and the reduction over blocks (done by the caller, in block order)
 gives the same bits for any number of threads.  The models are documented in
 :mod:`simulate.model` (one lump) and :mod:`simulate.strata` (units).
 
-One compiled function, :func:`_block`, simulates a block of either model; the
-entry points only spread blocks over threads (``prange``) or run them in turn.
-Its per-draw code is written out in its loop rather than in helpers that take
-arrays: an inlined helper's array arguments are reference-counted on every
-call, and those atomic counts cost more than the draw itself.  The variates
-(:mod:`simulate._rng`) take and return the generator state as a tuple, which
-stays in registers for the whole block.
+One compiled function, :func:`simulate_blocks`, simulates blocks of either
+model in turn; the engine spreads blocks over threads (the function releases
+the GIL).  A single entry point is compiled once: thin wrappers around it
+(a ``prange`` loop, a serial loop) each had the whole of it inlined and
+optimised again, tripling the first compile.  The per-draw code is written out
+in its loop rather than in helpers that take arrays: an inlined helper's array
+arguments are reference-counted on every call, and those atomic counts cost
+more than the draw itself.  The variates (:mod:`simulate._rng`) take and return
+the generator state as a tuple, which stays in registers for the whole block.
 
 Shared outputs (``B`` blocks, ``K`` candidates, ``H`` histogram bins); row
 ``K`` of the share arrays holds the final margin between the two candidates
@@ -36,7 +38,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import prange
 
 from ._numba import jit
 from ._rng import binomial, gamma, load, normal, store, uniform
@@ -78,206 +79,38 @@ def _rank_by_lot(st, final, order, depth):
 
 
 @jit
-def _block(
-    b, units, states, block_draws, counted, centre, scale, tail_df,
+def simulate_blocks(
+    units, states, block_draws, counted, centre, scale, tail_df,
     remaining_exact, remaining_median, sigma_low, sigma_high, shared, independent,
     rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
     hist_low, hist_scale, scratch, order_scratch,
     wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
 ):
-    """Simulate block ``b``: the lump model, or with ``units`` the units model
-    (``counted`` then holds the expected tallies, ``shared``/``independent`` the loadings).
+    """Simulate blocks of draws, one after the other, into each block's rows of the outputs.
 
     Draws are made two at a time (the second skipped at the end of an odd block):
-    their binomial chains are interleaved, so that the processor can work on two
+    their binomial chains are interleaved, so that the processor works on two
     serial chains at once.
-    """
-    k = counted.shape[0]
-    m = shared.shape[0]
-    depth = min(k, max(seats + 1, 3))
-    head = min(depth + 1, k)  # positions kept in order
-    nbins = hist.shape[2] - 2
-    st = load(states[b])
-    w = scratch[b]  # rows: 0 sqrt(centre); 1, 3: the two draws' probabilities (units: normals); 2, 4: their tallies
-    order = order_scratch[b]
-    for j in range(k):
-        w[0, j] = math.sqrt(centre[j])
-        order[j] = j
-    n = block_draws[b]
-    for d in range(0, n, 2):
-        pair = 2 if d + 1 < n else 1
-        if units:
-            for f in range(pair):
-                # T = mean + (factor A_r) z_r + B eta (simulate.strata, "Drawing"), clipped at 0
-                pr, fr = 1 + 2 * f, 2 + 2 * f
-                factor, st = _tail_factor(st, tail_df)
-                for j in range(k):
-                    w[fr, j] = counted[j]
-                for level in range(m):
-                    for i in range(k):
-                        x, st = normal(st)
-                        w[pr, i] = x * factor
-                    for j in range(k):
-                        acc = 0.0
-                        for i in range(k):
-                            acc += shared[level, j, i] * w[pr, i]
-                        w[fr, j] += acc
-                for i in range(k):
-                    x, st = normal(st)
-                    w[pr, i] = x
-                for j in range(k):
-                    acc = w[fr, j]
-                    for i in range(k):
-                        acc += independent[j, i] * w[pr, i]
-                    w[fr, j] = max(acc, 0.0)
-        else:
-            remaining0 = remaining1 = remaining_median - 1.0
-            for f in range(pair):
-                pr = 1 + 2 * f
-                factor, st = _tail_factor(st, tail_df)
-                # remaining votes: the two-piece log-normal
-                if not remaining_exact:
-                    z, st = normal(st)
-                    r = max(np.floor(remaining_median * math.exp(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0, 0.0)
-                    if f == 0:
-                        remaining0 = r
-                    else:
-                        remaining1 = r
-                # shares q = centre + s tau (sqrt(m) z - m sum_j sqrt(m_j) z_j), clipped at 0; they are
-                # turned at once into the chain's conditional probabilities p_j = q_j / sum_{i >= j} q_i,
-                # which do not depend on the tallies drawn before j (nor on normalising q)
-                common = 0.0
-                for j in range(k):
-                    z, st = normal(st)
-                    w[pr, j] = w[0, j] * z
-                    common += w[pr, j]
-                spread = scale * factor
-                tail = 0.0
-                for j in range(k - 1, -1, -1):
-                    v = max(centre[j] + spread * (w[pr, j] - centre[j] * common), 0.0)
-                    tail += v
-                    w[pr, j] = v / tail if tail > 0.0 else 0.0
-            # the remaining tallies as conditional binomials, the two draws' chains interleaved;
-            # the last candidate takes the rest
-            left0, left1 = remaining0, remaining1
-            for j in range(k - 1):
-                x = 0.0
-                if left0 > 0.0:
-                    x, st = binomial(st, left0, w[1, j])
-                w[2, j] = counted[j] + x
-                left0 -= x
-                if pair == 2:
-                    x = 0.0
-                    if left1 > 0.0:
-                        x, st = binomial(st, left1, w[3, j])
-                    w[4, j] = counted[j] + x
-                    left1 -= x
-            w[2, k - 1] = counted[k - 1] + left0
-            w[4, k - 1] = counted[k - 1] + left1
-
-        for f in range(pair):
-            fr = 2 + 2 * f
-            # rank: only the top depth + 1 positions need to be in order (the last of them the
-            # highest of the rest).  Insertion sort of them from the previous draw's order, then
-            # each other candidate against the lowest of them: about K well-predicted comparisons.
-            for i in range(1, head):
-                cur = order[i]
-                v = w[fr, cur]
-                j = i - 1
-                while j >= 0 and w[fr, order[j]] < v:
-                    order[j + 1] = order[j]
-                    j -= 1
-                order[j + 1] = cur
-            for i in range(head, k):
-                cur = order[i]
-                v = w[fr, cur]
-                if v > w[fr, order[head - 1]]:
-                    order[i] = order[head - 1]
-                    j = head - 2
-                    while j >= 0 and w[fr, order[j]] < v:
-                        order[j + 1] = order[j]
-                        j -= 1
-                    order[j + 1] = cur
-            # an exact tie among the top depth + 1 is broken by lot
-            for i in range(min(depth, k - 1)):
-                if w[fr, order[i]] == w[fr, order[i + 1]]:
-                    st = _rank_by_lot(st, w[fr], order, depth)
-                    break
-
-            # score the draw
-            total = 0.0
-            for j in range(k):
-                total += w[fr, j]
-            inv = 1.0 / total if total > 0.0 else 0.0
-            top = order[0]
-            first[b, top] += 1
-            if rule == PLURALITY:
-                for i in range(seats):
-                    wins[b, order[i]] += 1
-                if k > seats and (w[fr, order[seats - 1]] - w[fr, order[seats]]) * inv <= recount_margin:
-                    recounts[b] += 1
-            elif rule == RUNOFF_RULE:
-                lead = w[fr, top] * inv
-                if lead > threshold or k == 1:
-                    wins[b, top] += 1
-                    outright[b, top] += 1
-                    advance[b, top] += 1
-                    if lead - threshold <= recount_margin:
-                        recounts[b] += 1
-                else:
-                    second = order[1]
-                    runoffs[b] += 1
-                    advance[b, top] += 1
-                    advance[b, second] += 1
-                    pairs[b, min(top, second), max(top, second)] += 1
-                    close = threshold - lead <= recount_margin
-                    if k > 2 and (w[fr, second] - w[fr, order[2]]) * inv <= recount_margin:
-                        close = True
-                    if close:
-                        recounts[b] += 1
-            else:
-                yes = w[fr, yes_index] * inv
-                winner = yes_index if yes > threshold else 1 - yes_index
-                wins[b, winner] += 1
-                outright[b, winner] += 1
-                if abs(yes - threshold) <= recount_margin:
-                    recounts[b] += 1
-            for j in range(k + 1):
-                if j < k:
-                    share = w[fr, j] * inv
-                else:
-                    share = 0.5 * ((w[fr, margin_a] - w[fr, margin_b]) * inv + 1.0)
-                share_sum[b, j] += share
-                share_min[b, j] = min(share_min[b, j], share)
-                share_max[b, j] = max(share_max[b, j], share)
-                pos = (share - hist_low[j]) * hist_scale[j]
-                idx = 0 if pos < 0.0 else (nbins + 1 if pos >= nbins else int(pos) + 1)
-                hist[b, j, idx] += 1
-    store(states[b], st)
-
-
-@jit(parallel=True)
-def simulate_blocks(
-    states, block_draws, counted, centre, scale, tail_df,
-    remaining_exact, remaining_median, sigma_low, sigma_high,
-    rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
-    hist_low, hist_scale, scratch, order_scratch,
-    wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
-):
-    """Simulate blocks of draws of the single-lump model (:mod:`simulate.model`).
 
     Parameters
     ----------
+    units : bool
+        The units model (:mod:`simulate.strata`) instead of the lump model (:mod:`simulate.model`).
     states : uint64[B, 4]
         xoshiro256++ state of each block (advanced in place).
     block_draws : int64[B]
         Draws in each block.
     counted, centre : float64[K]
-        Counted votes; centre of the remaining vote's shares (sums to 1).
+        Lump: counted votes and the centre of the remaining vote's shares (sums to 1).
+        Units: the expected final tallies, twice.
     scale, tail_df : float
-        Spread of the remaining shares and Student-t degrees of freedom (0: normal).
+        Spread of the remaining shares (lump) and Student-t degrees of freedom (0: normal).
     remaining_exact, remaining_median, sigma_low, sigma_high
-        The remaining-vote distribution.
+        The remaining-vote distribution (lump).
+    shared : float64[M, K, K]; independent : float64[K, K]
+        Units: loadings of the errors drawn level by level, row 0 scaled by the Student-t
+        factor, and of the other Gaussian terms summed
+        (:func:`simulate.strata.kernel_loadings`).  Lump: empty, and unused.
     rule, seats, threshold, recount_margin, yes_index
         The race's rule code (0 plurality, 1 majority/top_two, 2 measure) and parameters.
     margin_a, margin_b : int
@@ -289,72 +122,165 @@ def simulate_blocks(
     The outputs are described in the module docstring.
     """
     k = counted.shape[0]
-    shared, independent = np.zeros((0, k, k)), np.zeros((k, k))
-    for b in prange(states.shape[0]):  # np.int64(b): one compiled _block for typing and lowering
-        _block(np.int64(b), False, states, block_draws, counted, centre, scale, tail_df,
-               remaining_exact, remaining_median, sigma_low, sigma_high, shared, independent,
-               rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale,
-               scratch, order_scratch, wins, outright, advance, first, pairs, runoffs, recounts,
-               share_sum, share_min, share_max, hist)
-
-
-@jit
-def simulate_blocks_serial(
-    states, block_draws, counted, centre, scale, tail_df,
-    remaining_exact, remaining_median, sigma_low, sigma_high,
-    rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
-    hist_low, hist_scale, scratch, order_scratch,
-    wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
-):
-    """:func:`simulate_blocks` on the calling thread only (no parallel layer): the same results."""
-    k = counted.shape[0]
-    shared, independent = np.zeros((0, k, k)), np.zeros((k, k))
+    m = shared.shape[0]
+    depth = min(k, max(seats + 1, 3))
+    head = min(depth + 1, k)  # positions kept in order
+    nbins = hist.shape[2] - 2
     for b in range(states.shape[0]):
-        _block(b, False, states, block_draws, counted, centre, scale, tail_df,
-               remaining_exact, remaining_median, sigma_low, sigma_high, shared, independent,
-               rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale,
-               scratch, order_scratch, wins, outright, advance, first, pairs, runoffs, recounts,
-               share_sum, share_min, share_max, hist)
+        st = load(states[b])
+        w = scratch[b]  # rows: 0 sqrt(centre); 1, 3: the two draws' probabilities (units: normals); 2, 4: their tallies
+        order = order_scratch[b]
+        for j in range(k):
+            w[0, j] = math.sqrt(centre[j])
+            order[j] = j
+        n = block_draws[b]
+        for d in range(0, n, 2):
+            pair = 2 if d + 1 < n else 1
+            if units:
+                for f in range(pair):
+                    # T = mean + (factor A_r) z_r + B eta (simulate.strata, "Drawing"), clipped at 0
+                    pr, fr = 1 + 2 * f, 2 + 2 * f
+                    factor, st = _tail_factor(st, tail_df)
+                    for j in range(k):
+                        w[fr, j] = counted[j]
+                    for level in range(m):
+                        for i in range(k):
+                            x, st = normal(st)
+                            w[pr, i] = x * factor
+                        for j in range(k):
+                            acc = 0.0
+                            for i in range(k):
+                                acc += shared[level, j, i] * w[pr, i]
+                            w[fr, j] += acc
+                    for i in range(k):
+                        x, st = normal(st)
+                        w[pr, i] = x
+                    for j in range(k):
+                        acc = w[fr, j]
+                        for i in range(k):
+                            acc += independent[j, i] * w[pr, i]
+                        w[fr, j] = max(acc, 0.0)
+            else:
+                remaining0 = remaining1 = remaining_median - 1.0
+                for f in range(pair):
+                    pr = 1 + 2 * f
+                    factor, st = _tail_factor(st, tail_df)
+                    # remaining votes: the two-piece log-normal
+                    if not remaining_exact:
+                        z, st = normal(st)
+                        r = max(np.floor(remaining_median * math.exp(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0, 0.0)
+                        if f == 0:
+                            remaining0 = r
+                        else:
+                            remaining1 = r
+                    # shares q = centre + s tau (sqrt(m) z - m sum_j sqrt(m_j) z_j), clipped at 0; they are
+                    # turned at once into the chain's conditional probabilities p_j = q_j / sum_{i >= j} q_i,
+                    # which do not depend on the tallies drawn before j (nor on normalising q)
+                    common = 0.0
+                    for j in range(k):
+                        z, st = normal(st)
+                        w[pr, j] = w[0, j] * z
+                        common += w[pr, j]
+                    spread = scale * factor
+                    tail = 0.0
+                    for j in range(k - 1, -1, -1):
+                        v = max(centre[j] + spread * (w[pr, j] - centre[j] * common), 0.0)
+                        tail += v
+                        w[pr, j] = v / tail if tail > 0.0 else 0.0
+                # the remaining tallies as conditional binomials, the two draws' chains interleaved;
+                # the last candidate takes the rest
+                left0, left1 = remaining0, remaining1
+                for j in range(k - 1):
+                    x = 0.0
+                    if left0 > 0.0:
+                        x, st = binomial(st, left0, w[1, j])
+                    w[2, j] = counted[j] + x
+                    left0 -= x
+                    if pair == 2:
+                        x = 0.0
+                        if left1 > 0.0:
+                            x, st = binomial(st, left1, w[3, j])
+                        w[4, j] = counted[j] + x
+                        left1 -= x
+                w[2, k - 1] = counted[k - 1] + left0
+                w[4, k - 1] = counted[k - 1] + left1
 
+            for f in range(pair):
+                fr = 2 + 2 * f
+                # rank: only the top depth + 1 positions need to be in order (the last of them the
+                # highest of the rest).  Insertion sort of them from the previous draw's order, then
+                # each other candidate against the lowest of them: about K well-predicted comparisons.
+                for i in range(1, head):
+                    cur = order[i]
+                    v = w[fr, cur]
+                    j = i - 1
+                    while j >= 0 and w[fr, order[j]] < v:
+                        order[j + 1] = order[j]
+                        j -= 1
+                    order[j + 1] = cur
+                for i in range(head, k):
+                    cur = order[i]
+                    v = w[fr, cur]
+                    if v > w[fr, order[head - 1]]:
+                        order[i] = order[head - 1]
+                        j = head - 2
+                        while j >= 0 and w[fr, order[j]] < v:
+                            order[j + 1] = order[j]
+                            j -= 1
+                        order[j + 1] = cur
+                # an exact tie among the top depth + 1 is broken by lot
+                for i in range(min(depth, k - 1)):
+                    if w[fr, order[i]] == w[fr, order[i + 1]]:
+                        st = _rank_by_lot(st, w[fr], order, depth)
+                        break
 
-@jit(parallel=True)
-def simulate_strata_blocks(
-    states, block_draws, mean, shared, independent, tail_df,
-    rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
-    hist_low, hist_scale, scratch, order_scratch,
-    wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
-):
-    """Simulate blocks of draws of the units model (:mod:`simulate.strata`).
-
-    Parameters
-    ----------
-    mean : float64[K]
-        Expected final tallies.
-    shared : float64[M, K, K]
-        Loadings of errors drawn level by level (K normals each), row 0 scaled by
-        the Student-t factor (:func:`simulate.strata.kernel_loadings`: M is 1 with
-        Student-t errors, else 0).
-    independent : float64[K, K]
-        Root of the covariance of the other Gaussian terms, summed.
-    The other arguments and the outputs are those of :func:`simulate_blocks`.
-    """
-    for b in prange(states.shape[0]):
-        _block(np.int64(b), True, states, block_draws, mean, mean, 0.0, tail_df, True, 1.0, 0.0, 0.0,
-               shared, independent, rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
-               hist_low, hist_scale, scratch, order_scratch, wins, outright, advance, first, pairs, runoffs,
-               recounts, share_sum, share_min, share_max, hist)
-
-
-@jit
-def simulate_strata_serial(
-    states, block_draws, mean, shared, independent, tail_df,
-    rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
-    hist_low, hist_scale, scratch, order_scratch,
-    wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
-):
-    """:func:`simulate_strata_blocks` on the calling thread only: the same results."""
-    for b in range(states.shape[0]):
-        _block(b, True, states, block_draws, mean, mean, 0.0, tail_df, True, 1.0, 0.0, 0.0,
-               shared, independent, rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
-               hist_low, hist_scale, scratch, order_scratch, wins, outright, advance, first, pairs, runoffs,
-               recounts, share_sum, share_min, share_max, hist)
+                # score the draw
+                total = 0.0
+                for j in range(k):
+                    total += w[fr, j]
+                inv = 1.0 / total if total > 0.0 else 0.0
+                top = order[0]
+                first[b, top] += 1
+                if rule == PLURALITY:
+                    for i in range(seats):
+                        wins[b, order[i]] += 1
+                    if k > seats and (w[fr, order[seats - 1]] - w[fr, order[seats]]) * inv <= recount_margin:
+                        recounts[b] += 1
+                elif rule == RUNOFF_RULE:
+                    lead = w[fr, top] * inv
+                    if lead > threshold or k == 1:
+                        wins[b, top] += 1
+                        outright[b, top] += 1
+                        advance[b, top] += 1
+                        if lead - threshold <= recount_margin:
+                            recounts[b] += 1
+                    else:
+                        second = order[1]
+                        runoffs[b] += 1
+                        advance[b, top] += 1
+                        advance[b, second] += 1
+                        pairs[b, min(top, second), max(top, second)] += 1
+                        close = threshold - lead <= recount_margin
+                        if k > 2 and (w[fr, second] - w[fr, order[2]]) * inv <= recount_margin:
+                            close = True
+                        if close:
+                            recounts[b] += 1
+                else:
+                    yes = w[fr, yes_index] * inv
+                    winner = yes_index if yes > threshold else 1 - yes_index
+                    wins[b, winner] += 1
+                    outright[b, winner] += 1
+                    if abs(yes - threshold) <= recount_margin:
+                        recounts[b] += 1
+                for j in range(k + 1):
+                    if j < k:
+                        share = w[fr, j] * inv
+                    else:
+                        share = 0.5 * ((w[fr, margin_a] - w[fr, margin_b]) * inv + 1.0)
+                    share_sum[b, j] += share
+                    share_min[b, j] = min(share_min[b, j], share)
+                    share_max[b, j] = max(share_max[b, j], share)
+                    pos = (share - hist_low[j]) * hist_scale[j]
+                    idx = 0 if pos < 0.0 else (nbins + 1 if pos >= nbins else int(pos) + 1)
+                    hist[b, j, idx] += 1
+        store(states[b], st)

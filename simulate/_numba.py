@@ -36,7 +36,7 @@ _installed = False
 
 
 def jit(*args, **overrides):
-    """``numba.njit`` with the project's options; ``parallel=True`` for the block-parallel entry points."""
+    """``numba.njit`` with the project's options (``nogil``: the engine runs kernels on several threads)."""
     import numba
 
     _install_cache_locators()
@@ -44,7 +44,10 @@ def jit(*args, **overrides):
 
 
 def set_threads(threads: int | None) -> int:
-    """Set the number of worker threads for parallel kernels; returns the number in use."""
+    """Set the number of worker threads of runs started from this thread; returns the number in use.
+
+    Kept as Numba's per-thread setting (``numba.set_num_threads``), which callers may read.
+    """
     import numba
 
     if threads is not None:
@@ -53,7 +56,7 @@ def set_threads(threads: int | None) -> int:
 
 
 def threads_in_use() -> int:
-    """Worker threads a parallel kernel called from this thread would use."""
+    """Worker threads a run started from this thread uses (:func:`set_threads`)."""
     import numba
 
     return numba.get_num_threads()

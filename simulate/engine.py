@@ -5,11 +5,15 @@ accumulators of :data:`ROUND_BLOCKS` blocks, which are added into running
 totals.  Blocks, their sizes and their random streams depend only on the seed
 and the number of draws, so results are identical for any thread count.
 
+Threads: a round's blocks are cut into chunks that worker threads of a
+process-wide pool pass to the compiled kernel (which releases the GIL); at one
+thread the calling thread runs them itself, so several runs can share a
+process's threads (:func:`simulate.api.run_many`).  Blocks own their rows of
+the outputs and their random streams, so the split changes no number.
+
 The share histograms' range comes from the model (:mod:`simulate.share_range`);
 with Student-t errors, from a pilot run of :data:`PILOT_DRAWS` draws on its
-own stream (:func:`pilot_range`).  At one thread the blocks run one after the
-other in the calling thread, without the parallel layer, so several runs can
-share a process's threads (:func:`simulate.api.run_many`).
+own stream (:func:`pilot_range`).
 """
 
 from __future__ import annotations
@@ -93,8 +97,7 @@ def _symmetric(pairs: np.ndarray) -> np.ndarray:
 
 
 def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, nbins):
-    """Run the kernel that fits ``arrays`` (lump or units) on the given blocks: the
-    parallel entry point when there are several blocks and threads, else the serial one."""
+    """Run the kernel on the given blocks, for ``arrays`` of either model (lump or units)."""
     from . import _kernel
     from ._numba import threads_in_use
 
@@ -112,26 +115,48 @@ def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, nbins):
         "share_max": np.full((nb, k + 1), -np.inf),
         "hist": np.zeros((nb, k + 1, nbins + 2), np.int64),
     }
-    scratch = (np.zeros((nb, 5, k)), np.zeros((nb, k), np.int64))  # per-block work space
     race = (arrays.rule, arrays.seats, arrays.threshold, arrays.recount_margin, arrays.yes_index, *arrays.margin_pair)
-    parallel = nb > 1 and threads_in_use() > 1
-    if hasattr(arrays, "independent"):  # simulate.strata.StrataArrays
+    if hasattr(arrays, "independent"):  # simulate.strata.StrataArrays (not imported: keeps imports light)
         from .strata import kernel_loadings
 
         shared, independent = kernel_loadings(arrays)
-        kernel = _kernel.simulate_strata_blocks if parallel else _kernel.simulate_strata_serial
-        kernel(
-            states, block_draws, arrays.mean, shared, independent, arrays.tail_df,
-            *race, hist_low, hist_scale, *scratch, **out,
-        )
+        model = (True, arrays.mean, arrays.mean, 0.0, arrays.tail_df, True, 1.0, 0.0, 0.0, shared, independent)
     else:
-        kernel = _kernel.simulate_blocks if parallel else _kernel.simulate_blocks_serial
-        kernel(
-            states, block_draws, arrays.counted, arrays.centre, arrays.scale, arrays.tail_df,
-            arrays.remaining_exact, arrays.remaining_median, arrays.sigma_low, arrays.sigma_high,
-            *race, hist_low, hist_scale, *scratch, **out,
+        model = (False, arrays.counted, arrays.centre, arrays.scale, arrays.tail_df, arrays.remaining_exact,
+                 arrays.remaining_median, arrays.sigma_low, arrays.sigma_high, np.zeros((0, k, k)), np.zeros((k, k)))
+    per_block = (states, block_draws)
+    work = (np.zeros((nb, 5, k)), np.zeros((nb, k), np.int64))
+
+    def run(lo, hi):
+        _kernel.simulate_blocks(
+            model[0], *(a[lo:hi] for a in per_block), *model[1:], *race, hist_low, hist_scale,
+            *(a[lo:hi] for a in work), *(a[lo:hi] for a in out.values()),
         )
+
+    threads = min(threads_in_use(), nb)
+    if threads <= 1:
+        run(0, nb)
+    else:
+        step = -(-nb // (CHUNKS_PER_THREAD * threads))
+        chunks = [(lo, min(lo + step, nb)) for lo in range(0, nb, step)]
+        for future in [_pool(threads).submit(run, lo, hi) for lo, hi in chunks]:
+            future.result()
     return out
+
+
+#: Chunks of blocks per worker thread in a round (some balance if a core is busy elsewhere).
+CHUNKS_PER_THREAD = 4
+_POOLS: dict = {}
+
+
+def _pool(threads: int):
+    """A process-wide pool of ``threads`` worker threads (the kernel releases the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = _POOLS.get(threads)
+    if pool is None:
+        pool = _POOLS.setdefault(threads, ThreadPoolExecutor(max_workers=threads, thread_name_prefix="racecall"))
+    return pool
 
 
 def histogram_range(arrays, seed: int):

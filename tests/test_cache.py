@@ -40,7 +40,7 @@ def test_digest_changes_when_any_compiled_source_changes(tmp_path):
 def test_kernels_use_the_sources_stamped_locator():
     from simulate import _kernel, _rng
 
-    for fn in (_kernel.simulate_blocks, _kernel.simulate_strata_blocks, _kernel._block, _rng.fill_normals):
+    for fn in (_kernel.simulate_blocks, _kernel._rank_by_lot, _rng.fill_normals, _rng.gamma):
         locator = fn._cache._impl.locator
         assert isinstance(locator, _numba._SourcesStamp)
         assert locator.get_source_stamp() == ("racecall-compiled-sources", _numba.sources_digest())
