@@ -26,8 +26,11 @@ pairs : int64[B, K, K]
     runoffs between i and j (i < j) when no one wins outright.
 runoffs, recounts : int64[B]
     draws going to a runoff; draws within the recount margin.
-share_sum, share_min, share_max : float64[B, K + 1]
-    sum, minimum and maximum of final shares (min/max start at +inf/-inf).
+share_sum : float64[B, K + 1]
+    sum of final shares.
+share_min, share_max : float64[B, K + 1]
+    minimum and maximum of the final shares that fall outside the histogram's
+    range (start at +inf/-inf; in range, the bins bound them).
 hist : int64[B, K + 1, H + 2]
     final-share histogram with under- and overflow bins at 0 and H + 1,
     bin origin ``hist_low`` and bins per unit share ``hist_scale`` (float64[K + 1]).
@@ -117,7 +120,7 @@ def simulate_blocks(
         The pair whose final margin is recorded in row K.
     hist_low, hist_scale : float64[K + 1]
         Histogram origin and bins per unit share of each row.
-    scratch : float64[B, 5, K]; order_scratch : int64[B, K]
+    scratch : float64[B, 5, K]; order_scratch : uint64[B, K]
         Work space of each block.
     The outputs are described in the module docstring.
     """
@@ -278,9 +281,11 @@ def simulate_blocks(
                     else:
                         share = 0.5 * ((w[fr, margin_a] - w[fr, margin_b]) * inv + 1.0)
                     share_sum[b, j] += share
-                    share_min[b, j] = min(share_min[b, j], share)
-                    share_max[b, j] = max(share_max[b, j], share)
                     pos = (share - hist_low[j]) * hist_scale[j]
-                    idx = 0 if pos < 0.0 else (nbins + 1 if pos >= nbins else int(pos) + 1)
-                    hist[b, j, idx] += 1
+                    if pos >= 0.0 and pos < nbins:
+                        hist[b, j, np.uint64(pos) + np.uint64(1)] += 1
+                    else:
+                        share_min[b, j] = min(share_min[b, j], share)
+                        share_max[b, j] = max(share_max[b, j], share)
+                        hist[b, j, 0 if pos < 0.0 else nbins + 1] += 1
         store(states[b], st)

@@ -72,8 +72,19 @@ class Tally:
 
     def share_quantile(self, j: int, q: float) -> float:
         """Quantile ``q`` of candidate ``j``'s final share, linear within histogram bins,
-        never outside the smallest and largest share drawn."""
-        return float(min(max(self._binned_quantile(j, q), self.share_min[j]), self.share_max[j]))
+        never outside the bins that hold draws (or the smallest and largest share drawn
+        outside the histogram's range)."""
+        return float(min(max(self._binned_quantile(j, q), self._low_bound(j)), self._high_bound(j)))
+
+    def _low_bound(self, j: int) -> float:
+        inner = np.flatnonzero(self.hist[j, 1:-1])
+        edge = self.hist_low[j] + inner[0] / self.hist_scale[j] if inner.size else np.inf
+        return min(float(self.share_min[j]), float(edge))
+
+    def _high_bound(self, j: int) -> float:
+        inner = np.flatnonzero(self.hist[j, 1:-1])
+        edge = self.hist_low[j] + (inner[-1] + 1) / self.hist_scale[j] if inner.size else -np.inf
+        return max(float(self.share_max[j]), float(edge))
 
     def _binned_quantile(self, j: int, q: float) -> float:
         counts = self.hist[j]
@@ -125,7 +136,7 @@ def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, nbins):
         model = (False, arrays.counted, arrays.centre, arrays.scale, arrays.tail_df, arrays.remaining_exact,
                  arrays.remaining_median, arrays.sigma_low, arrays.sigma_high, np.zeros((0, k, k)), np.zeros((k, k)))
     per_block = (states, block_draws)
-    work = (np.zeros((nb, 5, k)), np.zeros((nb, k), np.int64))
+    work = (np.zeros((nb, 5, k)), np.zeros((nb, k), np.uint64))
 
     def run(lo, hi):
         _kernel.simulate_blocks(
