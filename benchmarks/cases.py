@@ -7,7 +7,9 @@
   primary, at its first release (20 candidates, plurality, 7 seats).
 * ``batch-373``  -- every contest of the LA County November 2024 general at its first release
   (:func:`batch_373`; contests that cannot be simulated are counted, not dropped silently).
-* ``stratified`` -- a slot for a scenario with counting units; not yet available.
+* ``strata-58x3x3`` -- a race counted by units (:func:`strata_58x3x3`): 58 counties x 3 vote
+  types = 174 units, 3 candidates, plurality; synthetic, from a seeded generator.
+* ``strata-2000x2`` -- 2,000 precincts, 2 candidates, plurality (:func:`strata_2000x2`); synthetic.
 
 The LA County cases are built from ``benchmarks/data/la-county-2024.json`` (see
 ``benchmarks/data/PROVENANCE.md``).  The data say nothing about how many ballots were
@@ -31,7 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing racecall
     sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+
 import simulate  # noqa: E402
+
 DATA = Path(__file__).resolve().parent / "data" / "la-county-2024.json"
 SIMPLE_3 = ROOT / "scenarios" / "la-da-2020-primary.yaml"
 
@@ -50,7 +55,6 @@ MEASURE_THRESHOLDS = {
     "2/3 votes, 55% if prop 5 passes": 2 / 3,
 }
 
-STRATIFIED_STATUS = "not yet available"
 
 
 @lru_cache(maxsize=1)
@@ -171,14 +175,88 @@ def batch_373(draws: int = 100_000, seed: int = 1) -> Batch:
     return batch
 
 
+# -- races counted by units (synthetic) ----------------------------------------------------------
+
+#: Vote types of the county case: share of a county's ballots, counted fraction at the
+#: release (mean, sd across counties) and the Democratic candidate's lean by type.
+VOTE_TYPES = {"mail": (0.60, 0.70, 0.15, +0.05), "early": (0.15, 0.95, 0.04, -0.02), "day": (0.25, 0.45, 0.30, -0.08)}
+
+
+def _units_scenario(name: str, ids: list[str], units: list[dict], draws: int, seed: int) -> simulate.Scenario:
+    data = {
+        "race": {"name": name, "rule": "plurality"},
+        "candidates": [{"id": i} for i in ids],
+        "count": {"as_of": "synthetic release", "units": units},
+        "simulation": {"draws": draws, "seed": seed},
+    }
+    return simulate.load_scenario_dict(data, f"benchmarks:{name}")
+
+
+def _unit(uid: str, utype: str, ids: list[str], shares, expected: int, fraction: float, baseline, rng) -> dict:
+    """One unit: ``expected`` ballots in all, ``fraction`` of them counted at ``shares``
+    (multinomial), the rest an estimate with the cases' 0.8x / 1.25x interval."""
+    counted_total = int(round(expected * fraction))
+    counted = rng.multinomial(counted_total, shares)
+    rest = expected - counted_total
+    unit = {"id": uid, "type": utype, "counted": dict(zip(ids, map(int, counted))),
+            "remaining": remaining(counted_total, expected)}
+    if baseline is not None:
+        unit["baseline"] = dict(zip(ids, (round(float(x), 6) for x in baseline[:-1])))
+        unit["baseline"][ids[-1]] = round(1.0 - sum(unit["baseline"].values()), 6)
+    assert rest >= 0
+    return unit
+
+
+def strata_58x3x3(draws: int = 100_000, seed: int = 1) -> simulate.Scenario:
+    """58 counties (California's number) x 3 vote types, 3 candidates, at a mid-count release.
+
+    Seeded generator (``numpy.random.default_rng(58)``): county sizes log-normal (median
+    60,000 ballots, log-sd 1.3, 2,000 to 4,000,000), Democratic share by county N(0.55, 0.12)
+    clipped to [0.2, 0.85], a third candidate at 3%; vote types as in :data:`VOTE_TYPES`
+    (type share of ballots, counted fraction ~ N(mean, sd) clipped to [0, 1], lean); counted
+    votes a multinomial sample of the unit's shares; a baseline (the last election's shares:
+    this one's minus a 2-point swing, plus noise) for every unit.
+    """
+    rng = np.random.default_rng(58)
+    ids = ["dem", "rep", "third"]
+    units = []
+    for c in range(58):
+        size = float(np.clip(np.exp(rng.normal(math.log(60_000), 1.3)), 2_000, 4_000_000))
+        lean = float(np.clip(rng.normal(0.55, 0.12), 0.2, 0.85))
+        for utype, (part, mean_frac, sd_frac, tilt) in VOTE_TYPES.items():
+            dem = min(max(lean + tilt, 0.05), 0.93)
+            shares = np.array([dem, 0.97 - dem, 0.03])
+            fraction = float(np.clip(rng.normal(mean_frac, sd_frac), 0.0, 1.0))
+            base = np.clip(shares + np.array([-0.02, 0.02, 0.0]) + rng.normal(0, 0.01, 3), 0.01, None)
+            units.append(_unit(f"county-{c + 1:02d}/{utype}", utype, ids, shares, int(size * part), fraction,
+                               base / base.sum(), rng))
+    return _units_scenario("strata-58x3x3", ids, units, draws, seed)
+
+
+def strata_2000x2(draws: int = 100_000, seed: int = 1) -> simulate.Scenario:
+    """2,000 precincts, 2 candidates, one vote type, at a mid-count release.
+
+    Seeded generator (``numpy.random.default_rng(2000)``): precinct sizes uniform on
+    300..3,000 ballots, the first candidate's share N(0.5, 0.15) clipped to [0.05, 0.95],
+    counted fraction: 30% of precincts complete, 20% not started, the rest uniform on
+    (0, 1); no baselines.
+    """
+    rng = np.random.default_rng(2000)
+    ids = ["a", "b"]
+    units = []
+    for i in range(2000):
+        share = float(np.clip(rng.normal(0.5, 0.15), 0.05, 0.95))
+        u = rng.random()
+        fraction = 1.0 if u < 0.3 else (0.0 if u < 0.5 else float(rng.random()))
+        units.append(_unit(f"p{i + 1:04d}", "all", ids, np.array([share, 1 - share]), int(rng.integers(300, 3001)),
+                           fraction, None, rng))
+    return _units_scenario("strata-2000x2", ids, units, draws, seed)
+
+
 #: Single-race cases, in table order.
 SINGLE_CASES = {"simple-3": simple_3, "simple-12": simple_12, "seats-7": seats_7}
-CASE_NAMES = ("simple-3", "simple-12", "seats-7", "batch-373", "stratified")
-
-
-def stratified():
-    """Counting units are not in the model yet."""
-    return None
+STRATA_CASES = {"strata-58x3x3": strata_58x3x3, "strata-2000x2": strata_2000x2}
+CASE_NAMES = ("simple-3", "simple-12", "seats-7", "batch-373", "strata-58x3x3", "strata-2000x2")
 
 
 if __name__ == "__main__":
@@ -188,4 +266,8 @@ if __name__ == "__main__":
               f"counted={sum(s.count.counted):,} remaining={s.count.remaining}")
     b = batch_373()
     print(f"batch-373  {b.contests} contests: {len(b.scenarios)} simulated, {len(b.skipped)} skipped")
-    print(f"stratified {STRATIFIED_STATUS}")
+    for name, build in STRATA_CASES.items():
+        s = build()
+        units = s.count.units
+        print(f"{name:10s} K={len(s.candidates):2d} units={len(units)} types={len({u.type for u in units})} "
+              f"counted={sum(sum(u.counted) for u in units):,} remaining={sum(u.remaining.estimate for u in units):,}")

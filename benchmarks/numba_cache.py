@@ -1,20 +1,16 @@
-"""Make the benchmarks time the kernels as the sources now are, never a stale compiled copy.
+"""Give the benchmarks their own Numba cache, keyed by the package's compiled sources.
 
-Numba's on-disk cache (``cache=True`` in ``simulate/_numba.py``) decides whether a cached
-function is still valid from the time stamp and size of *the file that defines it* only.
-``simulate._kernel.simulate_blocks`` calls into ``simulate/_rng.py``, and that code is
-compiled into the kernel's cache entry; when ``_rng.py`` changes and ``_kernel.py`` does
-not, the kernel keeps running the old random-variate code from
-``simulate/__pycache__``.  (This happened while the benchmarks were written:
-``NORMAL_MIN_VARIANCE`` went from 10,000 to 1,000 in ``_rng.py`` and the cached kernel
-kept switching to the normal approximation at 10,000.)
-
-So the benchmark scripts point ``NUMBA_CACHE_DIR`` at
-``benchmarks/.numba-cache/<digest>/``, where ``<digest>`` is the SHA-256 of the package's
-source files with compiled code (``_numba.py`` and every file using ``@jit``).  A change to any of them compiles afresh (once: the
-warm-up of the next run takes ~10-30 s longer); older digests' directories are removed.
-A ``NUMBA_CACHE_DIR`` already set in the environment is respected.  Call
-:func:`use_private_cache` before anything imports numba.
+Numba's on-disk cache validates a cached function by the file that defines it only, while
+``simulate/_kernel.py``'s kernel contains ``simulate/_rng.py``'s code; the package now
+stamps every compiled function with the digest of all its compiled sources
+(``simulate/_numba.py``, tested in ``tests/test_cache.py``), so its own cache no longer
+goes stale.  The benchmark scripts still compile into a directory of their own,
+``benchmarks/.numba-cache/<digest>/`` (``<digest>``: the SHA-256 of the package's source
+files with compiled code), so that timing runs never share or disturb the package's
+``__pycache__``, and the JSON can name the exact sources timed.  A change to any of them
+compiles afresh (once); older digests' directories are removed.  A ``NUMBA_CACHE_DIR``
+already set in the environment is respected.  Call :func:`use_private_cache` before
+anything imports numba.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ Per draw, vectorised over a chunk of draws (:data:`CHUNK` at a time), with
 The final-share 90% interval comes from a fixed histogram of every candidate's
 final share on [0, 1] with :data:`HIST_BINS` bins (2**14: bins 0.0061 percentage
 points wide), read with linear interpolation inside the bin; the kernel instead
-uses 2,048 bins over a range set by a pilot run, so the two intervals agree to
+uses 2,048 bins over a range set from the model, so the two intervals agree to
 within a bin width and Monte Carlo error, not bit for bit.
 """
 
@@ -106,6 +106,13 @@ def _chunk(rng: np.random.Generator, a, n: int, root: np.ndarray, tally: dict) -
         mass -= qj
     final[:, k - 1] = left
     final += counted
+    score_chunk(rng, a, final, tally)
+
+
+def score_chunk(rng: np.random.Generator, a, final: np.ndarray, tally: dict) -> None:
+    """Rank ``n`` draws' final tallies (float64[n, K]) and add their outcomes into ``tally``
+    (steps 5 and 6; shared with ``numpy_strata.py``).  ``final`` is overwritten."""
+    n, k = final.shape
 
     # 5. Rank, ties broken at random.
     depth = min(k, max(a.seats + 1, 3))
@@ -205,7 +212,7 @@ def share_quantile(hist_row: np.ndarray, q: float) -> float:
     return float(min(max((idx + frac) / hist_row.shape[0], 0.0), 1.0))
 
 
-def reference_probabilities(arrays, draws: int, seed: int) -> dict:
+def reference_probabilities(arrays, draws: int, seed: int, simulate_fn=None) -> dict:
     """Outcome probabilities of the race in ``arrays`` by the NumPy reference.
 
     Parameters
@@ -214,6 +221,8 @@ def reference_probabilities(arrays, draws: int, seed: int) -> dict:
         ``simulate.model.prepare(scenario, count)``.
     draws, seed
         Number of simulated final counts; seed of ``numpy.random.default_rng``.
+    simulate_fn : callable, optional
+        The simulator (default :func:`simulate`; ``numpy_strata.simulate`` for a race counted by units).
 
     Returns
     -------
@@ -229,9 +238,9 @@ def reference_probabilities(arrays, draws: int, seed: int) -> dict:
         measure, as in the kernel's tally.  Every probability ``p`` has Monte Carlo
         standard error ``sqrt(p (1 - p) / draws)``.
     """
-    t = simulate(arrays, draws, seed)
+    t = (simulate if simulate_fn is None else simulate_fn)(arrays, draws, seed)
     n = t["draws"]
-    k = arrays.counted.shape[0]
+    k = t["wins"].shape[0]
     order = getattr(arrays, "order", None)
     order = np.arange(k) if order is None else np.asarray(order)
     back = np.argsort(order)  # scenario candidate c is kernel position back[c]

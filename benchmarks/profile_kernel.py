@@ -14,16 +14,15 @@ Printed:
 * ns per variate of ``simulate._rng``: uniform, normal, gamma, and binomials along
   the three paths of ``binomial`` (inversion for n p < 10, BTRS up to variance
   ``NORMAL_MIN_VARIANCE``, corrected normal above it);
-* for each case, ns per draw of ``engine.accumulate`` at one thread, how many of its
+* for each case (and the units cases, which have no binomials), ns per draw of
+  ``engine.accumulate`` at one thread, how many of its
   K - 1 conditional binomials take the exact (BTRS/inversion) path at the centre of
   the model, and the same case with every count multiplied by 100 (all binomials on
   the normal path) -- the difference is the price of the exact binomials;
 * kernel ns/draw against K on synthetic races with large counts (the K-dependence
   of shares, binomials, ranking and histogram);
 * wall-time speed-up from 1 to 2 threads, and the fixed wall-time cost of one
-  ``engine.accumulate`` call at 1 and 2 threads (with OpenMP and the other core busy, a
-  parallel call waits for the second thread to be scheduled; try
-  ``NUMBA_THREADING_LAYER=workqueue``).
+  ``engine.accumulate`` call at 1 and 2 threads (the engine's thread pool).
 """
 
 from __future__ import annotations
@@ -121,9 +120,11 @@ def main(argv=None) -> int:
     _rng.fill_binomials(s, 10.0, 0.3, out[:10])
     _rng.fill_gammas(s, 2.0, out[:10])
     rng = np.random.default_rng(1)
+    _rng.fill_uniforms(s, out[:10])
     print("ns per variate (one thread, CPU time)")
     print(f"  numpy random(out=)           {cpu_ns(lambda: rng.random(out=out), n, reps):7.2f}")
     print(f"  numpy standard_normal(out=)  {cpu_ns(lambda: rng.standard_normal(out=out), n, reps):7.2f}")
+    print(f"  _rng.fill_uniforms           {cpu_ns(lambda: _rng.fill_uniforms(s, out), n, reps):7.2f}")
     print(f"  _rng.fill_normals            {cpu_ns(lambda: _rng.fill_normals(s, out), n, reps):7.2f}")
     print(f"  _rng.fill_gammas(shape 2)    {cpu_ns(lambda: _rng.fill_gammas(s, 2.0, out), n, reps):7.2f}")
     switch = model.NORMAL_MIN_VARIANCE
@@ -135,7 +136,7 @@ def main(argv=None) -> int:
         print(f"  _rng.fill_binomials n={bn:>11,.0f} p={bp} var {var:>9,.0f} ({path:9s}) {ns:7.2f}")
 
     _numba.set_threads(1)
-    print("\nkernel ns per draw, engine.accumulate, one thread (CPU time; includes the 16,384-draw pilot)")
+    print("\nkernel ns per draw, engine.accumulate, one thread (CPU time)")
     print(f"  {'case':12s} {'K':>3s} {'exact binom':>11s} {'ns/draw':>8s} {'counts x100':>11s} {'exact share':>11s}")
     for name, build in cases.SINGLE_CASES.items():
         sc = build()
@@ -147,6 +148,14 @@ def main(argv=None) -> int:
         t2 = cpu_ns(lambda: engine.accumulate(b, 1, draws), draws, reps)
         k = len(sc.candidates)
         print(f"  {name:12s} {k:3d} {exact_binomials(a):5d} of {k - 1:<3d} {t1:8.0f} {t2:11.0f} {1 - t2 / t1:10.0%}")
+    from simulate.strata import prepare_strata
+
+    for name, build in cases.STRATA_CASES.items():
+        sc = build()
+        a = prepare_strata(sc, sc.count)[0]
+        engine.accumulate(a, 1, engine.BLOCK_DRAWS)
+        t1 = cpu_ns(lambda: engine.accumulate(a, 1, draws), draws, reps)
+        print(f"  {name:12s} {len(sc.candidates):3d} {'-':>11s} {t1:8.0f}   ({len(sc.count.units)} units)")
     print("\nkernel ns per draw against K (synthetic top-two races, large counts: no exact binomials)")
     for k in (2, 3, 6, 12, 20, 40):
         sc = synthetic(k)
@@ -166,10 +175,7 @@ def main(argv=None) -> int:
     print(f"  1 thread {4 * draws / walls[1] / 1e6:.2f} M draws/s, 2 threads {4 * draws / walls[2] / 1e6:.2f} M draws/s "
           f"(speed-up {walls[1] / walls[2]:.2f}x)")
 
-    import numba
-
-    print(f"\nfixed cost of one engine.accumulate call (16 draws, plus the 16,384-draw pilot), wall time; "
-          f"threading layer {numba.threading_layer()}")
+    print("\nfixed cost of one engine.accumulate call (16 draws), wall time")
     for t in (1, 2):
         _numba.set_threads(t)
         engine.accumulate(a, 1, 16)

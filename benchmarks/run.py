@@ -9,12 +9,14 @@ For every case (see ``benchmarks/cases.py``) and thread count, after a warm-up
 that loads or compiles the kernel:
 
 * ``kernel_draws_per_s``: ``simulate.engine.accumulate(prepare(scenario), seed, N)``
-  -- the engine and compiled kernel, including its 16,384-draw pilot run (which
-  sets the share histogram) and the block/round bookkeeping, excluding
-  ``prepare`` and the summary.  N counts only the main draws.
+  -- the engine and compiled kernel, including the share histogram's range (from
+  the model) and the block/round bookkeeping, excluding ``prepare`` and the
+  summary (for the units cases ``prepare_strata``).
 * ``run_draws_per_s``: ``simulate.run(scenario, draws=N, seed=1, threads=t)`` -- what a
-  user calls: prepare + pilot + engine + summary and call.
-* ``numpy_draws_per_s``: ``benchmarks/numpy_reference.py`` (single-threaded NumPy).
+  user calls: prepare + engine + summary and call; ``run_1m_s`` (units cases): the
+  wall time of ``simulate.run`` at 1,000,000 draws.
+* ``numpy_draws_per_s``: ``benchmarks/numpy_reference.py`` (``numpy_strata.py`` for the
+  units cases; single-threaded NumPy).
 * ``ratio_vs_numpy``: kernel draws/s at the highest thread count / NumPy draws/s
   (``ratio_vs_numpy_1thread`` at one thread).
 * ``floor_ratio``: kernel seconds per draw at the highest thread count / floor seconds per
@@ -26,7 +28,9 @@ that loads or compiles the kernel:
   meaningful if they compute the same thing.
 
 ``batch-373``: every simulable contest of the November 2024 general through
-``simulate.run`` at 100,000 draws each; total wall time and contests/s.  The NumPy
+``simulate.api.run_many`` at 100,000 draws each (``threads`` contests at a time, one kernel
+thread each); total wall time and contests/s; ``one_by_one_wall_s``: the same contests
+through ``simulate.run`` one after another at ``threads`` kernel threads.  The NumPy
 reference runs on 20 evenly spaced contests only, and its total is extrapolated
 (time x simulated contests / 20).  With ``--quick`` every 4th contest is timed and the
 wall time extrapolated, and NumPy runs on 10 contests.
@@ -61,16 +65,20 @@ import cases  # noqa: E402  (puts the repository root on sys.path)
 import numba_cache  # noqa: E402
 import numpy as np  # noqa: E402
 import numpy_reference  # noqa: E402
+import numpy_strata  # noqa: E402
 
 import simulate  # noqa: E402
 from simulate import _numba, engine, model  # noqa: E402
+from simulate.api import run_many  # noqa: E402
 
 SEED = 1
 
 FULL = {
     "repeats": 5,
-    "kernel_draws": {"simple-3": 4_000_000, "simple-12": 2_000_000, "seats-7": 1_000_000},
-    "numpy_draws": {"simple-3": 1_048_576, "simple-12": 524_288, "seats-7": 262_144},
+    "kernel_draws": {"simple-3": 4_000_000, "simple-12": 2_000_000, "seats-7": 1_000_000,
+                     "strata-58x3x3": 4_000_000, "strata-2000x2": 4_000_000},
+    "numpy_draws": {"simple-3": 1_048_576, "simple-12": 524_288, "seats-7": 262_144,
+                    "strata-58x3x3": 1_048_576, "strata-2000x2": 1_048_576},
     "batch_draws": 100_000,
     "batch_repeats": 3,
     "batch_stride": 1,
@@ -79,8 +87,10 @@ FULL = {
 }
 QUICK = {
     "repeats": 3,
-    "kernel_draws": {"simple-3": 1_000_000, "simple-12": 262_144, "seats-7": 131_072},
-    "numpy_draws": {"simple-3": 262_144, "simple-12": 131_072, "seats-7": 65_536},
+    "kernel_draws": {"simple-3": 1_000_000, "simple-12": 262_144, "seats-7": 131_072,
+                     "strata-58x3x3": 1_000_000, "strata-2000x2": 1_000_000},
+    "numpy_draws": {"simple-3": 262_144, "simple-12": 131_072, "seats-7": 65_536,
+                    "strata-58x3x3": 262_144, "strata-2000x2": 262_144},
     "batch_draws": 100_000,
     "batch_repeats": 1,
     "batch_stride": 4,
@@ -158,38 +168,21 @@ def tally_numpy(t: dict) -> dict:
 
 # -- the floor -----------------------------------------------------------------
 
-def _numba_uniform_filler():
-    """A compiled loop of ``simulate._rng.uniform`` (the package has fill_normals but no uniform filler)."""
-    import numba
-
-    from simulate import _rng
-
-    uniform = _rng.uniform
-
-    @numba.njit(nogil=True)
-    def fill_uniforms(s, out):
-        for i in range(out.shape[0]):
-            out[i] = uniform(s)
-
-    return fill_uniforms
-
-
 def measure_floor(n: int, repeats: int) -> dict:
     """Seconds per standard normal and per uniform double, for each generator; the fastest of each."""
     from simulate import _rng, streams
 
     out = np.empty(n)
     state = streams.block_states(SEED, 0, 1)[0].copy()
-    fill_uniforms = _numba_uniform_filler()
     _rng.fill_normals(state, out[:1000])  # warm-up: load/compile
-    fill_uniforms(state, out[:1000])
+    _rng.fill_uniforms(state, out[:1000])
     rng = np.random.default_rng(SEED)
     normal = {
         "simulate._rng.fill_normals": timed(lambda: _rng.fill_normals(state, out), repeats)[0] / n,
         "numpy.standard_normal(out=)": timed(lambda: rng.standard_normal(out=out), repeats)[0] / n,
     }
     uniform = {
-        "simulate._rng.uniform (compiled loop)": timed(lambda: fill_uniforms(state, out), repeats)[0] / n,
+        "simulate._rng.fill_uniforms": timed(lambda: _rng.fill_uniforms(state, out), repeats)[0] / n,
         "numpy.random(out=)": timed(lambda: rng.random(out=out), repeats)[0] / n,
     }
     return {
@@ -199,10 +192,15 @@ def measure_floor(n: int, repeats: int) -> dict:
     }
 
 
-def variates_per_draw(arrays: model.ModelArrays) -> dict:
-    """Random variates one kernel draw consumes (binomials counted as the one normal they take when large)."""
-    k = arrays.counted.shape[0]
-    normals = (0 if arrays.remaining_exact else 1) + k + (k - 1)
+def variates_per_draw(arrays) -> dict:
+    """Random variates one kernel draw consumes (binomials counted as the one normal they take when large;
+    a units model draws K normals, the Gaussian levels folded into one)."""
+    if hasattr(arrays, "independent"):  # simulate.strata.StrataArrays
+        k = arrays.mean.shape[0]
+        normals = k + (k if arrays.tail_df > 0.0 else 0)
+    else:
+        k = arrays.counted.shape[0]
+        normals = (0 if arrays.remaining_exact else 1) + k + (k - 1)
     uniforms = k
     if arrays.tail_df > 0.0:  # one gamma: at least one normal and one uniform
         normals += 1
@@ -213,17 +211,29 @@ def variates_per_draw(arrays: model.ModelArrays) -> dict:
 # -- the cases -----------------------------------------------------------------
 
 def bench_single(name: str, scenario, settings: dict, threads: list[int]) -> dict:
-    arrays = model.prepare(scenario, scenario.count)
-    k = arrays.counted.shape[0]
+    units = len(scenario.count.units) > 1
+    if units:
+        from simulate.strata import prepare_strata
+
+        arrays = prepare_strata(scenario, scenario.count)[0]
+        reference = numpy_strata
+    else:
+        arrays = model.prepare(scenario, scenario.count)
+        reference = numpy_reference
+    k = arrays.order.shape[0]
     reps = settings["repeats"]
     n_kernel = settings["kernel_draws"][name]
     n_numpy = settings["numpy_draws"][name]
     res = {
         "K": k, "rule": scenario.race.rule, "seats": scenario.race.seats,
-        "remaining_exact": arrays.remaining_exact,
         "draws": {"kernel": n_kernel, "numpy": n_numpy}, "repeats": reps,
         "kernel_draws_per_s": {}, "run_draws_per_s": {}, "times_s": {"kernel": {}, "run": {}},
     }
+    if units:
+        res["units"] = len(scenario.count.units)
+        res["vote_types"] = len({u.type for u in scenario.count.units})
+    else:
+        res["remaining_exact"] = bool(arrays.remaining_exact)
     tally = None
     for t in threads:
         used = _numba.set_threads(t)
@@ -235,8 +245,13 @@ def bench_single(name: str, scenario, settings: dict, threads: list[int]) -> dic
         med, times, _ = timed(lambda: simulate.run(scenario, draws=n_kernel, seed=SEED, threads=t), reps)
         res["run_draws_per_s"][str(used)] = n_kernel / med
         res["times_s"]["run"][str(used)] = times
-    numpy_reference.simulate(arrays, 1_000, SEED)  # warm-up
-    med, times, ref = timed(lambda: numpy_reference.simulate(arrays, n_numpy, SEED), reps)
+    if units:  # the target: a million draws of the units race, what a user waits for
+        res["run_1m_s"] = {}
+        for t in threads:
+            used = _numba.set_threads(t)
+            res["run_1m_s"][str(used)] = timed(lambda: simulate.run(scenario, draws=1_000_000, seed=SEED, threads=t), reps)[0]
+    reference.simulate(arrays, 1_000, SEED)  # warm-up
+    med, times, ref = timed(lambda: reference.simulate(arrays, n_numpy, SEED), reps)
     res["numpy_draws_per_s"] = n_numpy / med
     res["times_s"]["numpy"] = times
     top = max(res["kernel_draws_per_s"], key=int)
@@ -256,6 +271,10 @@ def add_floor(res: dict, floor: dict) -> None:
     top = max(res["kernel_draws_per_s"], key=int)
     res["floor_ratio"] = (1.0 / res["kernel_draws_per_s"][top]) / res["floor_s_per_draw"][top]
     res["floor_ratio_threads"] = int(top)
+    # the same with NumPy's generators (the floor of a program that draws its variates with NumPy)
+    numpy_1 = (v["normal"] * floor["s_per_normal"]["numpy.standard_normal(out=)"]
+               + v["uniform"] * floor["s_per_uniform"]["numpy.random(out=)"])
+    res["floor_ratio_numpy_variates"] = (1.0 / res["kernel_draws_per_s"][top]) / (numpy_1 / int(top))
 
 
 def bench_batch(settings: dict, threads: list[int], quick: bool) -> dict:
@@ -272,7 +291,7 @@ def bench_batch(settings: dict, threads: list[int], quick: bool) -> dict:
         "skipped_reasons": dict(Counter(r for _, r in batch.skipped)),
         "draws_per_contest": draws, "build_s": build_s, "repeats": settings["batch_repeats"],
         "timed_contests": len(scen),
-        "wall_s": {}, "contests_per_s": {}, "kernel_draws_per_s": {}, "times_s": {},
+        "wall_s": {}, "contests_per_s": {}, "kernel_draws_per_s": {}, "one_by_one_wall_s": {}, "times_s": {},
     }
     if stride > 1:
         res["note"] = (f"--quick: every {stride}th contest timed ({len(scen)} of {len(everything)}); "
@@ -280,16 +299,20 @@ def bench_batch(settings: dict, threads: list[int], quick: bool) -> dict:
     for t in (threads[-1:] if quick else threads):
         used = _numba.set_threads(t)
         simulate.run(scen[0], draws=engine.BLOCK_DRAWS, seed=SEED, threads=t)  # warm-up
-
-        def run_all():
-            for s in scen:
-                simulate.run(s, draws=draws, seed=SEED, threads=t)
-
-        med, times, _ = timed(run_all, settings["batch_repeats"])
+        run_many(scen[:4], draws=engine.BLOCK_DRAWS, seed=SEED, threads=t)
+        med, times, _ = timed(lambda: run_many(scen, draws=draws, seed=SEED, threads=t), settings["batch_repeats"])
         res["wall_s"][str(used)] = med * scale
         res["times_s"][str(used)] = times
         res["contests_per_s"][str(used)] = len(scen) / med
-        res["kernel_draws_per_s"][str(used)] = len(scen) * draws / med  # main draws only, via simulate.run
+        res["kernel_draws_per_s"][str(used)] = len(scen) * draws / med  # main draws only, via run_many
+
+        def one_by_one():
+            for s in scen:
+                simulate.run(s, draws=draws, seed=SEED, threads=t)
+
+        med, times, _ = timed(one_by_one, settings["batch_repeats"])
+        res["one_by_one_wall_s"][str(used)] = med * scale
+        res["times_s"][f"one_by_one_{used}"] = times
     m = settings["batch_numpy_contests"]
     subset = [everything[i * len(everything) // m] for i in range(m)]
     arrays = [model.prepare(s, s.count) for s in subset]
@@ -337,9 +360,6 @@ def print_table(report: dict) -> None:
         r = c.get(name)
         if r is None:
             continue
-        if name == "stratified":
-            print(f"{name:11s}  {r['status']}")
-            continue
         if name == "batch-373":
             continue
         kern = " ".join(f"{_m(r['kernel_draws_per_s'].get(t)):>7s}" for t in threads)
@@ -348,11 +368,12 @@ def print_table(report: dict) -> None:
               f"{r['agreement_max_z']:7.2f}")
     b = c.get("batch-373")
     if b:
-        walls = ", ".join(f"{t} thread(s) {w:.2f} s ({b['contests_per_s'][t]:.0f} contests/s)" for t, w in b["wall_s"].items())
+        walls = ", ".join(f"{t} thread(s) {w:.2f} s ({b['contests_per_s'][t]:.0f} contests/s; one by one "
+                          f"{b['one_by_one_wall_s'][t]:.2f} s)" for t, w in b["wall_s"].items())
         ns = b["numpy_subset"]
         print(f"batch-373   {b['simulated']} of {b['contests']} contests simulated ({b['skipped']} skipped: "
               f"{', '.join(f'{v} {k}' for k, v in b['skipped_reasons'].items())}), {b['draws_per_contest']:,} draws each")
-        print(f"            simulate.run: {walls}" + (f"\n            ({b['note']})" if "note" in b else ""))
+        print(f"            run_many: {walls}" + (f"\n            ({b['note']})" if "note" in b else ""))
         print(f"            numpy: {ns['wall_s']:.2f} s for {ns['contests']} contests -> ~{ns['extrapolated_wall_s']:.1f} s "
               f"extrapolated (kernel/numpy speed {b['ratio_vs_numpy']:.1f}x)")
     f = report["floor"]
@@ -404,13 +425,11 @@ def main(argv=None) -> int:
     report["floor"] = floor
     for name in wanted:
         print(f"running {name} ...", flush=True)
-        if name == "stratified":
-            print(f"  stratified: {cases.STRATIFIED_STATUS} (counting units come later)")
-            report["cases"][name] = {"status": cases.STRATIFIED_STATUS}
-        elif name == "batch-373":
+        if name == "batch-373":
             report["cases"][name] = bench_batch(settings, threads, args.quick)
         else:
-            res = bench_single(name, cases.SINGLE_CASES[name](), settings, threads)
+            build = cases.SINGLE_CASES.get(name) or cases.STRATA_CASES[name]
+            res = bench_single(name, build(), settings, threads)
             add_floor(res, floor)
             report["cases"][name] = res
     report["total_s"] = time.perf_counter() - started

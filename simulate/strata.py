@@ -82,7 +82,7 @@ class StrataArrays:
     yes_index: int
     order: np.ndarray
     margin_pair: tuple[int, int]
-    counted: np.ndarray  # float64[K], for the pilot histogram only
+    counted: np.ndarray  # float64[K], counted votes (not used by the kernel)
 
 
 @dataclass(frozen=True)
