@@ -1,12 +1,17 @@
 """Fit the model's default ``uncertainty``, ``tail_df`` (and ``early_count``) on count histories with known results.
 
-:func:`calibrate` runs :func:`simulate.backtest.backtest` at every point of a
+Two stages.  The tails first, by the method of moments: ``tail_df`` is the
+Student-t whose kurtosis matches that of the late shifts pooled over the
+history (:mod:`simulate.late_shift`) -- a moment the backtest's scores barely
+see (the log loss is nearly flat in ``tail_df``) but that decides how often a
+"safe" lead is overturned.  Then the scale: :func:`calibrate` runs :func:`simulate.backtest.backtest` at every point of a
 grid and keeps the point with the lowest log loss (or Brier score) among those
 that make no wrong call at the call level -- neither a wrong ``called`` /
 ``runoff`` call, nor a wrongly decided seat, nor a wrong *near call* (one a run
 with a million draws would make: see :mod:`simulate.backtest`; without it the
-constraint would hinge on Monte Carlo luck at 20,000 draws) -- and, with ``min_coverage``, whose
-90% final-share intervals contain the final share at least that often.  If no
+constraint would hinge on Monte Carlo luck at 20,000 draws) -- and whose 90%
+final-share intervals contain the final share at least ``min_coverage`` of the
+time (default 0.88: nominal 0.90 less a margin for a history's own noise).  If no
 point qualifies, the point with the fewest wrong calls (then the lowest score)
 is kept and the file says ``feasible: false``.
 
@@ -47,7 +52,8 @@ from .calibration_file import Calibration, check_overrides, write_calibration
 from .errors import RacecallError
 
 UNCERTAINTY_GRID = tuple(round(0.02 + 0.01 * i, 2) for i in range(9))  # 0.02 .. 0.10
-TAIL_DF_GRID = (0.0, 4.0, 8.0)
+TAIL_DF_GRID = None  # None: the method-of-moments estimate (simulate.late_shift)
+MIN_COVERAGE = 0.88
 EARLY_COUNT_GRID = (None,)  # None: keep each scenario's early_count
 CRITERIA = ("log_loss", "brier")
 
@@ -63,7 +69,7 @@ def _metrics(report: BacktestReport) -> dict:
 
 def calibrate(scenarios, *, fitted_on=(), criterion: str = "log_loss", uncertainties=UNCERTAINTY_GRID,
               tail_dfs=TAIL_DF_GRID, early_counts=EARLY_COUNT_GRID, draws: int = DEFAULT_DRAWS, seed: int = 0,
-              call_confidence: float = 0.995, min_coverage: float | None = None, workers: int | None = None,
+              call_confidence: float = 0.995, min_coverage: float | None = MIN_COVERAGE, workers: int | None = None,
               progress=None) -> Calibration:
     """Grid search (see the module docstring); ``progress(point_dict)`` is called after each point.
 
@@ -72,6 +78,15 @@ def calibrate(scenarios, *, fitted_on=(), criterion: str = "log_loss", uncertain
     if criterion not in CRITERIA:
         raise RacecallError(f"criterion must be one of {', '.join(CRITERIA)}, got {criterion!r}")
     scenarios = tuple(scenarios)
+    tail_df_from = None
+    if tail_dfs is None:
+        from .late_shift import tail_estimate
+
+        try:
+            estimate = tail_estimate(scenarios)
+        except ValueError as exc:
+            raise RacecallError(f"cannot estimate tail_df: {exc}; give --tail-df values") from None
+        tail_dfs, tail_df_from = (estimate.tail_df,), estimate.describe()
     grid, best, best_key = [], None, None
     for early in early_counts:
         for tail_df in tail_dfs:
@@ -92,7 +107,7 @@ def calibrate(scenarios, *, fitted_on=(), criterion: str = "log_loss", uncertain
     return Calibration(uncertainty=overrides["uncertainty"], tail_df=overrides["tail_df"],
                        early_count=overrides.get("early_count"), fitted_on=tuple(str(f) for f in fitted_on),
                        criterion=criterion, call_confidence=call_confidence, min_coverage=min_coverage,
-                       draws=draws, seed=seed,
+                       draws=draws, seed=seed, tail_df_from=tail_df_from,
                        feasible=not best_key[0], metrics=_metrics(report), grid=tuple(grid))
 
 
@@ -129,9 +144,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--uncertainty", type=_numbers, default=UNCERTAINTY_GRID, metavar="GRID",
                         help="values to try, a,b,c or start:stop:step (default 0.02:0.10:0.01)")
     parser.add_argument("--tail-df", type=_numbers, default=TAIL_DF_GRID, metavar="GRID",
-                        help="values to try (default 0,4,8; 0 means normal errors)")
-    parser.add_argument("--min-coverage", type=float, metavar="SHARE",
-                        help="also require this coverage of the 90%% final-share intervals (e.g. 0.85)")
+                        help="values to try (0 means normal errors); default: estimated from the kurtosis of "
+                             "the history's late shifts")
+    parser.add_argument("--min-coverage", type=float, default=MIN_COVERAGE, metavar="SHARE",
+                        help=f"require this coverage of the 90%% final-share intervals (default {MIN_COVERAGE}; 0: none)")
     parser.add_argument("--early-count", type=_numbers, default=EARLY_COUNT_GRID, metavar="GRID",
                         help="values of early_count to try (default: keep each scenario's)")
     parser.set_defaults(handler=run)
@@ -160,6 +176,8 @@ def run(args) -> int:
     except OSError as exc:
         raise RacecallError(f"cannot write {args.out}: {exc}") from None
     m = result.metrics
+    if result.tail_df_from:
+        print(f"tails: {result.tail_df_from}")
     early = "" if result.early_count is None else f", early_count {result.early_count:g}"
     print(f"uncertainty {result.uncertainty:g}, tail_df {result.tail_df:g}{early}: {args.criterion} {m[args.criterion]:.4f}, "
           f"{m['calls']} calls, {m['wrong_calls']} wrong, {m['wrong_seats']} wrong seats, "

@@ -29,8 +29,8 @@ from .errors import RacecallError
 
 #: The model settings a calibration (or a backtest's overrides) may set.
 MODEL_OVERRIDES = ("uncertainty", "tail_df", "early_count")
-FILE_KEYS = ("uncertainty", "tail_df", "early_count", "fitted_on", "criterion", "call_confidence", "min_coverage",
-             "draws", "seed", "feasible", "metrics", "grid")
+FILE_KEYS = ("uncertainty", "tail_df", "early_count", "fitted_on", "tail_df_from", "criterion", "call_confidence",
+             "min_coverage", "draws", "seed", "feasible", "metrics", "grid")
 
 
 def override_problem(key: str, value) -> str | None:
@@ -64,6 +64,7 @@ class Calibration:
     tail_df: float
     early_count: float | None = None
     fitted_on: tuple[str, ...] = ()
+    tail_df_from: str | None = None  # how tail_df was found, when estimated from the late shifts
     criterion: str = "log_loss"
     call_confidence: float = 0.995
     min_coverage: float | None = None
@@ -81,7 +82,7 @@ class Calibration:
 
     def to_dict(self) -> dict:
         head = self.model_overrides()
-        return {**head, "fitted_on": list(self.fitted_on),
+        return {**head, "fitted_on": list(self.fitted_on), "tail_df_from": self.tail_df_from,
                 "criterion": self.criterion, "call_confidence": self.call_confidence,
                 "min_coverage": self.min_coverage, "draws": self.draws,
                 "seed": self.seed, "feasible": self.feasible, "metrics": dict(self.metrics or {}),

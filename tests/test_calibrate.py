@@ -58,7 +58,8 @@ def test_min_coverage(fake_grid, monkeypatch):
 
     monkeypatch.setattr(cal, "backtest", with_coverage)
     grid = dict(uncertainties=(0.02, 0.03, 0.04, 0.05), tail_dfs=(0.0,))
-    assert cal.calibrate((), **grid).uncertainty == 0.03
+    assert cal.calibrate((), min_coverage=None, **grid).uncertainty == 0.03
+    assert cal.calibrate((), **grid).uncertainty == 0.04  # the default asks for coverage 0.88
     result = cal.calibrate((), min_coverage=0.85, **grid)
     assert (result.uncertainty, result.min_coverage, result.feasible) == (0.04, 0.85, True)
 
@@ -88,7 +89,7 @@ def test_file_round_trip(tmp_path, fake_grid):
 
 @pytest.mark.parametrize("text, message", [
     ("uncertainty: 0.03\ntail_df: 0\nspread: 2\n", "spread: unknown key (allowed: uncertainty, tail_df, early_count, "
-     "fitted_on, criterion, call_confidence, min_coverage, draws, seed, feasible, metrics, grid)"),
+     "fitted_on, tail_df_from, criterion, call_confidence, min_coverage, draws, seed, feasible, metrics, grid)"),
     ("tail_df: 0\n", "uncertainty: is required"),
     ("uncertainty: 0.03\ntail_df: 1\n", "tail_df: must be 0 (normal errors) or between 2 and 1000, got 1"),
     ("uncertainty: high\ntail_df: 0\n", "uncertainty: must be a number, got 'high'"),
