@@ -16,8 +16,8 @@ Per draw, vectorised over a chunk of draws (:data:`CHUNK` at a time), with
    with ``sigma = sigma_low`` for ``z < 0`` and ``sigma_high`` otherwise (the
    two-piece log-normal);
 2. ``tau = sqrt(nu / chi2_nu)`` when ``tail_df = nu > 0``, else 1;
-3. shares ``q = m + s tau (sqrt(m) z - m sum_j sqrt(m_j) z_j)``, ``z ~ N(0, I_K)``,
-   clipped at 0 and renormalised;
+3. shares ``q_j = m_j exp(tau sigma_j z_j) / sum_i m_i exp(tau sigma_i z_i)``,
+   ``z ~ N(0, I_K)`` (``sigma`` is ``ModelArrays.spread``);
 4. the remaining tallies as conditional binomials
    ``x_k ~ Bin(R - sum_{j<k} x_j, q_k / sum_{j>=k} q_j)`` drawn with
    ``Generator.binomial`` (exact at every size; the kernel switches to a
@@ -62,7 +62,7 @@ def _new_tally(k: int) -> dict:
     }
 
 
-def _chunk(rng: np.random.Generator, a, n: int, root: np.ndarray, tally: dict) -> None:
+def _chunk(rng: np.random.Generator, a, n: int, tally: dict) -> None:
     """Simulate ``n`` draws and add their outcomes into ``tally``."""
     counted, centre = a.counted, a.centre
     k = counted.shape[0]
@@ -76,18 +76,13 @@ def _chunk(rng: np.random.Generator, a, n: int, root: np.ndarray, tally: dict) -
         remaining = np.floor(a.remaining_median * np.exp(z * sigma) + 0.5) - 1.0
         np.maximum(remaining, 0.0, out=remaining)
 
-    # 2-3. Shares of the remaining vote.
-    spread = a.scale
-    if a.tail_df > 0.0:
-        spread = a.scale * np.sqrt(a.tail_df / rng.chisquare(a.tail_df, n))[:, None]
+    # 2-3. Shares of the remaining vote: logistic-normal, q_j proportional to m_j exp(tau sigma_j z_j).
     z = rng.standard_normal((n, k))
-    z *= root  # sqrt(m_j) z_j
-    common = z.sum(axis=1, keepdims=True)
-    z -= centre * common
-    z *= spread
-    q = z
-    q += centre
-    np.maximum(q, 0.0, out=q)
+    z *= a.spread
+    if a.tail_df > 0.0:
+        z *= np.sqrt(a.tail_df / rng.chisquare(a.tail_df, n))[:, None]
+    q = np.exp(z, out=z)
+    q *= centre
     q /= q.sum(axis=1, keepdims=True)
 
     # 4. Conditional binomials.
@@ -192,12 +187,11 @@ def simulate(arrays, draws: int, seed: int, chunk: int = CHUNK) -> dict:
         raise ValueError("draws must be positive")
     rng = np.random.default_rng(seed)
     k = arrays.counted.shape[0]
-    root = np.sqrt(arrays.centre)
     tally = _new_tally(k)
     done = 0
     while done < draws:
         n = min(chunk, draws - done)
-        _chunk(rng, arrays, n, root, tally)
+        _chunk(rng, arrays, n, tally)
         done += n
     return tally
 

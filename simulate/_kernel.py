@@ -83,7 +83,7 @@ def _rank_by_lot(st, final, order, depth):
 
 @jit
 def simulate_blocks(
-    units, states, block_draws, counted, centre, scale, tail_df,
+    units, states, block_draws, counted, centre, sigma, tail_df,
     remaining_exact, remaining_median, sigma_low, sigma_high, shared, independent,
     rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
     hist_low, hist_scale, scratch, order_scratch,
@@ -106,8 +106,10 @@ def simulate_blocks(
     counted, centre : float64[K]
         Lump: counted votes and the centre of the remaining vote's shares (sums to 1).
         Units: the expected final tallies, twice.
-    scale, tail_df : float
-        Spread of the remaining shares (lump) and Student-t degrees of freedom (0: normal).
+    sigma : float64[K]
+        Lump: the log-scale spread of each candidate's share of the remaining vote.  Units: unused.
+    tail_df : float
+        Student-t degrees of freedom of the share errors (0: normal).
     remaining_exact, remaining_median, sigma_low, sigma_high
         The remaining-vote distribution (lump).
     shared : float64[M, K, K]; independent : float64[K, K]
@@ -131,10 +133,9 @@ def simulate_blocks(
     nbins = hist.shape[2] - 2
     for b in range(states.shape[0]):
         st = load(states[b])
-        w = scratch[b]  # rows: 0 sqrt(centre); 1, 3: the two draws' probabilities (units: normals); 2, 4: their tallies
+        w = scratch[b]  # rows: 0 unused; 1, 3: the two draws' probabilities (units: normals); 2, 4: their tallies
         order = order_scratch[b]
         for j in range(k):
-            w[0, j] = math.sqrt(centre[j])
             order[j] = j
         n = block_draws[b]
         for d in range(0, n, 2):
@@ -176,18 +177,13 @@ def simulate_blocks(
                             remaining0 = r
                         else:
                             remaining1 = r
-                    # shares q = centre + s tau (sqrt(m) z - m sum_j sqrt(m_j) z_j), clipped at 0; they are
+                    # logistic-normal shares q_j proportional to m_j exp(tau sigma_j z_j) (simulate.model),
                     # turned at once into the chain's conditional probabilities p_j = q_j / sum_{i >= j} q_i,
                     # which do not depend on the tallies drawn before j (nor on normalising q)
-                    common = 0.0
-                    for j in range(k):
-                        z, st = normal(st)
-                        w[pr, j] = w[0, j] * z
-                        common += w[pr, j]
-                    spread = scale * factor
                     tail = 0.0
                     for j in range(k - 1, -1, -1):
-                        v = max(centre[j] + spread * (w[pr, j] - centre[j] * common), 0.0)
+                        z, st = normal(st)
+                        v = centre[j] * math.exp(factor * sigma[j] * z)
                         tail += v
                         w[pr, j] = v / tail if tail > 0.0 else 0.0
                 # the remaining tallies as conditional binomials, the two draws' chains interleaved;

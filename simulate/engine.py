@@ -131,9 +131,9 @@ def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, nbins):
         from .strata import kernel_loadings
 
         shared, independent = kernel_loadings(arrays)
-        model = (True, arrays.mean, arrays.mean, 0.0, arrays.tail_df, True, 1.0, 0.0, 0.0, shared, independent)
+        model = (True, arrays.mean, arrays.mean, arrays.mean, arrays.tail_df, True, 1.0, 0.0, 0.0, shared, independent)
     else:
-        model = (False, arrays.counted, arrays.centre, arrays.scale, arrays.tail_df, arrays.remaining_exact,
+        model = (False, arrays.counted, arrays.centre, arrays.spread, arrays.tail_df, arrays.remaining_exact,
                  arrays.remaining_median, arrays.sigma_low, arrays.sigma_high, np.zeros((0, k, k)), np.zeros((k, k)))
     per_block = (states, block_draws)
     work = (np.zeros((nb, 5, k)), np.zeros((nb, k), np.uint64))

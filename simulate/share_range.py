@@ -14,11 +14,10 @@ random ingredient:
 
 * the remaining count :math:`R` between its quantiles at :math:`\mp` ``WIDTH``
   log-scale deviations (``WIDTH`` :math:`\sigma_\mp`);
-* each share of the remaining vote :math:`q_j` within
-  :math:`m_j \pm w\, s \sqrt{m_j(1 - m_j)}` (its marginal spread), the lower
-  end divided by the largest total the clipping of negative shares can leave
-  (renormalisation shrinks the positive shares); the margin's
-  :math:`q_a - q_b` within :math:`m_a - m_b \pm w\, s \sqrt{m_a + m_b - (m_a - m_b)^2}`;
+* each share of the remaining vote :math:`q_j` between its values when every
+  log-share error :math:`\sigma_i z_i` is at :math:`\pm w\sigma_i` (its own at
+  one end, all others at the other: the extremes of the logistic-normal); the
+  margin's :math:`q_a - q_b` between the difference of those extremes;
 * the ballot noise of the multinomial within :math:`\pm w \sqrt{R\,q(1 - q)}`
   (:math:`\pm w\sqrt{R}` for the margin).
 
@@ -83,10 +82,7 @@ def _lump_bounds(a):
         r_hi = max(a.remaining_median * math.exp(w * a.sigma_high) - 1.0, 0.0)
         r = np.unique(np.concatenate([np.geomspace(r_lo + 1.0, r_hi + 1.0, _R_GRID) - 1.0, [r_lo, r_hi]]))
     r = r[:, None]  # grid of R, by candidate
-    spread = a.scale * np.sqrt(m * (1.0 - m))
-    clipped = 1.0 + np.sum(np.maximum(w * spread - m, 0.0))  # largest total after clipping negatives
-    q_lo = np.maximum(m - w * spread, 0.0) / clipped
-    q_hi = np.minimum(m + w * spread, 1.0)
+    q_lo, q_hi = _share_bounds(m, a.spread, w)
     denom = total + r
     safe = np.where(denom > 0.0, denom, 1.0)
     lows, highs = [], []
@@ -97,10 +93,7 @@ def _lump_bounds(a):
     lo = np.where(denom > 0.0, np.minimum(*lows), 0.0).min(axis=0)
     hi = np.where(denom > 0.0, np.maximum(*highs), 0.0).max(axis=0)
     ia, ib = a.margin_pair
-    d0 = m[ia] - m[ib]
-    d_sd = a.scale * math.sqrt(max(m[ia] + m[ib] - d0 * d0, 0.0)) if ia != ib else 0.0
-    d_lo, d_hi = max(d0 - w * d_sd, -1.0), min(d0 + w * d_sd, 1.0)
-    d_lo, d_hi = min(d_lo, d_lo / clipped), max(d_hi, d_hi / clipped)
+    d_lo, d_hi = (q_lo[ia] - q_hi[ib], q_hi[ia] - q_lo[ib]) if ia != ib else (0.0, 0.0)
     margins = []
     for d in (d_lo, d_hi):
         for sign in (-1.0, 1.0):
@@ -113,6 +106,29 @@ def _lump_bounds(a):
     if k == 1 or ia == ib:
         lo[-1], hi[-1] = 0.5, 0.5
     return lo, hi
+
+
+def _share_bounds(m, sigma, w):
+    r"""Bounds of each logistic-normal share :math:`q_j \propto m_j e^{\sigma_j z_j}`.
+
+    Upper: by Jensen's inequality :math:`\log\sum_{i \ne j} \pi_i e^{x_i} \ge \sum_{i \ne j} \pi_i x_i`
+    (:math:`\pi_i = m_i / (1 - m_j)`), so :math:`\operatorname{logit} q_j - \operatorname{logit} m_j`
+    is at most :math:`x_j - \sum_{i \ne j} \pi_i x_i`, a normal with standard deviation
+    :math:`\sqrt{\sigma_j^2 + \sum_{i \ne j} \pi_i^2 \sigma_i^2}`, taken at ``w`` of them.
+    Lower: every error at ``w`` standard deviations, its own down and every other up.
+    """
+    k = m.shape[0]
+    if k == 1 or not np.any(sigma > 0.0):
+        return m.copy(), m.copy()
+    rest = 1.0 - m
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        pi2 = np.where(rest[:, None] > 0.0, (m[None, :] / rest[:, None]) ** 2, 0.0) * (1.0 - np.eye(k))
+        sd = np.sqrt(sigma**2 + pi2 @ sigma**2)  # pi2[j, i] = pi_i^2 for share j
+        logit = np.log(m) - np.log(rest)  # -inf / +inf at shares 0 / 1
+        q_hi = 1.0 / (1.0 + np.exp(-(logit + w * sd)))
+    up, down = m * np.exp(w * sigma), m * np.exp(-w * sigma)
+    q_lo = down / np.maximum(down + up.sum() - up, 1e-300)
+    return np.minimum(q_lo, m), np.maximum(q_hi, m)
 
 
 def _units_bounds(a):

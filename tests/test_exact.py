@@ -7,6 +7,7 @@ number of remaining votes b needs for a tie.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -50,36 +51,46 @@ def test_zero_uncertainty_is_binomial(ca, cb, remaining):
     assert result.candidate("a").p_win + result.candidate("b").p_win == pytest.approx(1.0, abs=1e-12)
 
 
-def integrated_probability(ca, cb, remaining, u):
-    """P(b wins) under the documented model, by numerical integration over the share error."""
+def integrated_probability(ca, cb, remaining, u, tail_df=0.0):
+    """P(b wins) under the documented model, by numerical integration over the share error.
+
+    With two candidates the logistic-normal shares reduce to one dimension:
+    logit(q_b) = logit(m_b) + tau * (sigma_b z_b - sigma_a z_a), a normal (or, with
+    ``tail_df``, a Student-t) with scale sqrt(sigma_a^2 + sigma_b^2).
+    """
     k, total = 2, ca + cb
     m_b = (cb + 1 / k) / (total + 1)
     m_a = 1 - m_b
     spread = u * math.sqrt(1 + 0.05 / (total / (total + remaining)))  # default early_count 0.05
-    s = math.sqrt(4 * spread**2 + 1 / (total + 1))
-    sd = s * math.sqrt(m_a * m_b)  # two candidates: q_b = m_b + sd * z, clipped to [0, 1]
+    scale = math.sqrt(2 * 8 * spread**2 + 1 / ((total + 1) * m_a) + 1 / ((total + 1) * m_b))
+    density = stats.norm.pdf if tail_df == 0 else stats.t(tail_df).pdf
+    centre = math.log(m_b / m_a)
 
-    def integrand(z):
-        q = min(max(m_b + sd * z, 0.0), 1.0)
-        return stats.norm.pdf(z) * p_trailer_wins_given_share(ca, cb, remaining, q)
+    def integrand(w):
+        q = 1.0 / (1.0 + math.exp(-(centre + scale * w)))
+        return density(w) * p_trailer_wins_given_share(ca, cb, remaining, q)
 
-    value, err = integrate.quad(integrand, -10, 10, points=[0.0], limit=200)
+    value, err = integrate.quad(integrand, -60, 60, points=[0.0], limit=400)
     assert err < 1e-7
     return value
 
 
 @pytest.mark.parametrize(
-    "ca, cb, remaining, u",
+    "ca, cb, remaining, u, tail_df",
     [
-        (5_200, 4_800, 3_000, 0.03),
-        (105_000, 95_000, 80_001, 0.04),
-        (1_284_244, 1_200_000, 618_201, 0.05),
+        (5_200, 4_800, 3_000, 0.03, 0.0),
+        (105_000, 95_000, 80_001, 0.04, 0.0),
+        (1_284_244, 1_200_000, 618_201, 0.05, 0.0),
+        (105_000, 95_000, 80_001, 0.03, 4.0),
+        (52_000, 48_000, 30_000, 0.02, 2.5),
     ],
 )
-def test_uncertainty_matches_numerical_integration(ca, cb, remaining, u):
+def test_uncertainty_matches_numerical_integration(ca, cb, remaining, u, tail_df):
     draws = 200_000
-    result = simulate.run(two_way(ca, cb, remaining, uncertainty=u, draws=draws))
-    within_mc_error(result.candidate("b").p_win, integrated_probability(ca, cb, remaining, u), draws)
+    s = two_way(ca, cb, remaining, uncertainty=u, draws=draws)
+    s = dataclasses.replace(s, model=dataclasses.replace(s.model, tail_df=tail_df))
+    result = simulate.run(s)
+    within_mc_error(result.candidate("b").p_win, integrated_probability(ca, cb, remaining, u, tail_df), draws)
 
 
 def test_remaining_interval_is_a_two_piece_lognormal():
