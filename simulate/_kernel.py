@@ -1,9 +1,9 @@
 """The Monte Carlo kernels (private): draws of the final count, accumulated per block.
 
 Every array is preallocated by :mod:`simulate.engine`; a kernel only reads
-its inputs and adds into its block's rows of the outputs, so blocks are
-independent and the reduction over blocks (done by the caller, in block order)
-gives the same bits for any number of threads.  The models are documented in
+its inputs and adds into its outputs, so blocks are independent and the
+results are the same bits for any number of threads and any grouping of
+blocks into calls.  The models are documented in
 :mod:`simulate.model` (one lump) and :mod:`simulate.strata` (units).
 
 One compiled function, :func:`simulate_blocks`, simulates blocks of either
@@ -16,22 +16,24 @@ arguments are reference-counted on every call, and those atomic counts cost
 more than the draw itself.  The variates (:mod:`simulate._rng`) take and return
 the generator state as a tuple, which stays in registers for the whole block.
 
-Shared outputs (``B`` blocks, ``K`` candidates, ``H`` histogram bins); row
+Outputs (``B`` blocks, ``S`` slots, ``K`` candidates, ``H`` histogram bins); row
 ``K`` of the share arrays holds the final margin between the two candidates
-of ``margin_pair``, stored as ``(margin + 1) / 2``:
+of ``margin_pair``, stored as ``(margin + 1) / 2``.  Counts go to the call's
+``slot``; share sums, whose floating-point total depends on the order of
+addition, go to each block's own row and are reduced in block order:
 
-wins, outright, advance, first : int64[B, K]
+wins, outright, advance, first : int64[S, K]
     elected; cleared the threshold; advanced or won outright; finished first.
-pairs : int64[B, K, K]
+pairs : int64[S, K, K]
     runoffs between i and j (i < j) when no one wins outright.
-runoffs, recounts : int64[B]
+runoffs, recounts : int64[S]
     draws going to a runoff; draws within the recount margin.
 share_sum : float64[B, K + 1]
     sum of final shares.
-share_min, share_max : float64[B, K + 1]
+share_min, share_max : float64[S, K + 1]
     minimum and maximum of the final shares that fall outside the histogram's
     range (start at +inf/-inf; in range, the bins bound them).
-hist : int64[B, K + 1, H + 2]
+hist : int64[S, K + 1, H + 2]
     final-share histogram with under- and overflow bins at 0 and H + 1,
     bin origin ``hist_low`` and bins per unit share ``hist_scale`` (float64[K + 1]).
 """
@@ -86,7 +88,7 @@ def simulate_blocks(
     units, states, block_draws, counted, centre, sigma, tail_df,
     remaining_exact, remaining_median, sigma_low, sigma_high, shared, independent,
     rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
-    hist_low, hist_scale, scratch, order_scratch,
+    hist_low, hist_scale, scratch, order_scratch, slot,
     wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
 ):
     """Simulate blocks of draws, one after the other, into each block's rows of the outputs.
@@ -124,6 +126,9 @@ def simulate_blocks(
         Histogram origin and bins per unit share of each row.
     scratch : float64[B, 5, K]; order_scratch : uint64[B, K]
         Work space of each block.
+    slot : int
+        The row of the counting outputs (all but ``share_sum``) that this call adds to:
+        counts are exact whatever the grouping, so each worker thread can have its own.
     The outputs are described in the module docstring.
     """
     k = counted.shape[0]
@@ -239,38 +244,38 @@ def simulate_blocks(
                     total += w[fr, j]
                 inv = 1.0 / total if total > 0.0 else 0.0
                 top = order[0]
-                first[b, top] += 1
+                first[slot, top] += 1
                 if rule == PLURALITY:
                     for i in range(seats):
-                        wins[b, order[i]] += 1
+                        wins[slot, order[i]] += 1
                     if k > seats and (w[fr, order[seats - 1]] - w[fr, order[seats]]) * inv <= recount_margin:
-                        recounts[b] += 1
+                        recounts[slot] += 1
                 elif rule == RUNOFF_RULE:
                     lead = w[fr, top] * inv
                     if lead > threshold or k == 1:
-                        wins[b, top] += 1
-                        outright[b, top] += 1
-                        advance[b, top] += 1
+                        wins[slot, top] += 1
+                        outright[slot, top] += 1
+                        advance[slot, top] += 1
                         if lead - threshold <= recount_margin:
-                            recounts[b] += 1
+                            recounts[slot] += 1
                     else:
                         second = order[1]
-                        runoffs[b] += 1
-                        advance[b, top] += 1
-                        advance[b, second] += 1
-                        pairs[b, min(top, second), max(top, second)] += 1
+                        runoffs[slot] += 1
+                        advance[slot, top] += 1
+                        advance[slot, second] += 1
+                        pairs[slot, min(top, second), max(top, second)] += 1
                         close = threshold - lead <= recount_margin
                         if k > 2 and (w[fr, second] - w[fr, order[2]]) * inv <= recount_margin:
                             close = True
                         if close:
-                            recounts[b] += 1
+                            recounts[slot] += 1
                 else:
                     yes = w[fr, yes_index] * inv
                     winner = yes_index if yes > threshold else 1 - yes_index
-                    wins[b, winner] += 1
-                    outright[b, winner] += 1
+                    wins[slot, winner] += 1
+                    outright[slot, winner] += 1
                     if abs(yes - threshold) <= recount_margin:
-                        recounts[b] += 1
+                        recounts[slot] += 1
                 for j in range(k + 1):
                     if j < k:
                         share = w[fr, j] * inv
@@ -279,9 +284,9 @@ def simulate_blocks(
                     share_sum[b, j] += share
                     pos = (share - hist_low[j]) * hist_scale[j]
                     if pos >= 0.0 and pos < nbins:
-                        hist[b, j, np.uint64(pos) + np.uint64(1)] += 1
+                        hist[slot, j, np.uint64(pos) + np.uint64(1)] += 1
                     else:
-                        share_min[b, j] = min(share_min[b, j], share)
-                        share_max[b, j] = max(share_max[b, j], share)
-                        hist[b, j, 0 if pos < 0.0 else nbins + 1] += 1
+                        share_min[slot, j] = min(share_min[slot, j], share)
+                        share_max[slot, j] = max(share_max[slot, j], share)
+                        hist[slot, j, 0 if pos < 0.0 else nbins + 1] += 1
         store(states[b], st)

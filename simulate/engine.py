@@ -24,6 +24,7 @@ from typing import Callable
 import numpy as np
 
 from . import streams
+from ._numba import threads_in_use
 
 _TOTALS = ("wins", "outright", "advance", "first", "pairs", "runoffs", "recounts", "share_sum", "share_min", "share_max", "hist")
 BLOCK_DRAWS = 16_384
@@ -107,25 +108,36 @@ def _symmetric(pairs: np.ndarray) -> np.ndarray:
     return pairs + pairs.T
 
 
-def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, nbins):
-    """Run the kernel on the given blocks, for ``arrays`` of either model (lump or units)."""
+#: Outputs that are counts (or extremes): exact whatever the grouping of blocks, so they
+#: accumulate in one slot per chunk of blocks, across rounds.  ``share_sum`` is per block.
+_SLOTTED = ("wins", "outright", "advance", "first", "pairs", "runoffs", "recounts", "share_min", "share_max", "hist")
+
+
+def _slots(count: int, k: int, nbins: int) -> dict:
+    """Zeroed counting accumulators for ``count`` slots."""
+    return {
+        "wins": np.zeros((count, k), np.int64),
+        "outright": np.zeros((count, k), np.int64),
+        "advance": np.zeros((count, k), np.int64),
+        "first": np.zeros((count, k), np.int64),
+        "pairs": np.zeros((count, k, k), np.int64),
+        "runoffs": np.zeros(count, np.int64),
+        "recounts": np.zeros(count, np.int64),
+        "share_min": np.full((count, k + 1), np.inf),
+        "share_max": np.full((count, k + 1), -np.inf),
+        "hist": np.zeros((count, k + 1, nbins + 2), np.int64),
+    }
+
+
+def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, slots, threads):
+    """Run the kernel on the given blocks, for ``arrays`` of either model (lump or units).
+
+    Counts are added into ``slots`` (one slot per chunk of blocks; at most
+    ``len(slots["runoffs"])`` chunks); returns the blocks' share sums, float64[B, K + 1].
+    """
     from . import _kernel
-    from ._numba import threads_in_use
 
     nb, k = states.shape[0], arrays.order.shape[0]
-    out = {
-        "wins": np.zeros((nb, k), np.int64),
-        "outright": np.zeros((nb, k), np.int64),
-        "advance": np.zeros((nb, k), np.int64),
-        "first": np.zeros((nb, k), np.int64),
-        "pairs": np.zeros((nb, k, k), np.int64),
-        "runoffs": np.zeros(nb, np.int64),
-        "recounts": np.zeros(nb, np.int64),
-        "share_sum": np.zeros((nb, k + 1), np.float64),
-        "share_min": np.full((nb, k + 1), np.inf),
-        "share_max": np.full((nb, k + 1), -np.inf),
-        "hist": np.zeros((nb, k + 1, nbins + 2), np.int64),
-    }
     race = (arrays.rule, arrays.seats, arrays.threshold, arrays.recount_margin, arrays.yes_index, *arrays.margin_pair)
     if hasattr(arrays, "independent"):  # simulate.strata.StrataArrays (not imported: keeps imports light)
         from .strata import kernel_loadings
@@ -135,24 +147,25 @@ def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, nbins):
     else:
         model = (False, arrays.counted, arrays.centre, arrays.spread, arrays.tail_df, arrays.remaining_exact,
                  arrays.remaining_median, arrays.sigma_low, arrays.sigma_high, np.zeros((0, k, k)), np.zeros((k, k)))
-    per_block = (states, block_draws)
-    work = (np.zeros((nb, 5, k)), np.zeros((nb, k), np.uint64))
+    share_sum = np.zeros((nb, k + 1))
+    scratch, order = np.zeros((nb, 5, k)), np.zeros((nb, k), np.uint64)
+    counts = [slots[name] for name in _SLOTTED]
 
-    def run(lo, hi):
+    def run(slot, lo, hi):
         _kernel.simulate_blocks(
-            model[0], *(a[lo:hi] for a in per_block), *model[1:], *race, hist_low, hist_scale,
-            *(a[lo:hi] for a in work), *(a[lo:hi] for a in out.values()),
+            model[0], states[lo:hi], block_draws[lo:hi], *model[1:], *race, hist_low, hist_scale,
+            scratch[lo:hi], order[lo:hi], slot, *counts[:7], share_sum[lo:hi], *counts[7:],
         )
 
-    threads = min(threads_in_use(), nb)
-    if threads <= 1:
-        run(0, nb)
+    chunks = min(len(counts[5]), nb) if threads > 1 else 1
+    if chunks <= 1:
+        run(0, 0, nb)
     else:
-        step = -(-nb // (CHUNKS_PER_THREAD * threads))
-        chunks = [(lo, min(lo + step, nb)) for lo in range(0, nb, step)]
-        for future in [_pool(threads).submit(run, lo, hi) for lo, hi in chunks]:
-            future.result()
-    return out
+        step = -(-nb // chunks)
+        jobs = [_pool(threads).submit(run, c, lo, min(lo + step, nb)) for c, lo in enumerate(range(0, nb, step))]
+        for job in jobs:
+            job.result()
+    return share_sum
 
 
 #: Chunks of blocks per worker thread in a round (some balance if a core is busy elsewhere).
@@ -182,8 +195,9 @@ def pilot_range(arrays, seed: int):
     """Per-row histogram origin and scale, from a pilot run on its own stream."""
     k = arrays.order.shape[0] + 1  # candidates and the margin row
     states = streams.block_states(seed, 0, 1, streams.PILOT)
-    pilot = _run_blocks(arrays, states, np.array([PILOT_DRAWS]), np.zeros(k), np.full(k, float(HIST_BINS)), HIST_BINS)
-    hist = pilot["hist"][0]
+    slots = _slots(1, k - 1, HIST_BINS)
+    _run_blocks(arrays, states, np.array([PILOT_DRAWS]), np.zeros(k), np.full(k, float(HIST_BINS)), slots, 1)
+    hist = slots["hist"][0]
     low = np.empty(k)
     scale = np.empty(k)
     width = 1.0 / HIST_BINS
@@ -230,21 +244,24 @@ def accumulate(
         totals = {name: getattr(start, name).copy() if isinstance(getattr(start, name), np.ndarray) else getattr(start, name)
                   for name in _TOTALS}
     target = done + draws
+    threads = threads_in_use()
+    slots = _slots(CHUNKS_PER_THREAD * threads if threads > 1 else 1, k, HIST_BINS)
     while done < target:
         first_block = done // BLOCK_DRAWS
         n_blocks = min(ROUND_BLOCKS, -(-(target - done) // BLOCK_DRAWS))
         sizes = np.array([min(BLOCK_DRAWS, target - done - i * BLOCK_DRAWS) for i in range(n_blocks)], np.int64)
         states = streams.block_states(seed, first_block, n_blocks)
-        out = _run_blocks(arrays, states, sizes, hist_low, hist_scale, HIST_BINS)
-        for name, value in out.items():
-            if name == "share_min":
-                totals[name] = np.minimum(totals[name], value.min(axis=0))
-            elif name == "share_max":
-                totals[name] = np.maximum(totals[name], value.max(axis=0))
-            else:
-                totals[name] = totals[name] + value.sum(axis=0)
+        share_sum = _run_blocks(arrays, states, sizes, hist_low, hist_scale, slots, threads)
+        totals["share_sum"] = totals["share_sum"] + share_sum.sum(axis=0)  # in block order, round by round
         done += int(sizes.sum())
         if progress is not None:
             progress(done, target)
+    for name, value in slots.items():
+        if name == "share_min":
+            totals[name] = np.minimum(totals[name], value.min(axis=0))
+        elif name == "share_max":
+            totals[name] = np.maximum(totals[name], value.max(axis=0))
+        else:
+            totals[name] = totals[name] + value.sum(axis=0)
     return Tally(draws=target, hist_low=hist_low, hist_scale=hist_scale,
                  runoffs=int(totals.pop("runoffs")), recounts=int(totals.pop("recounts")), **totals)
