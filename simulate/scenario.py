@@ -80,11 +80,11 @@ class Model:
     shift: tuple[float, ...]
     uncertainty: float
     tail_df: float  # 0 means normal errors; otherwise Student-t with this many degrees of freedom
-    early_count: float = 0.05  # f0: the spread grows by sqrt(1 + f0 / counted fraction)
-    type_uncertainty: float = 0.03
-    unit_uncertainty: float = 0.05
-    unit_prior_ballots: float = 200.0
-    prior: Prior | None = None
+    early_count: float  # f0: the spread grows by sqrt(1 + f0 / counted fraction)
+    type_uncertainty: float
+    unit_uncertainty: float
+    unit_prior_ballots: float
+    prior: Prior | None  # defaults: simulate.schema.DEFAULTS, applied by the loader
 
 
 @dataclass(frozen=True)

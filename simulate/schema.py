@@ -32,13 +32,18 @@ DEFAULTS = {
     "race.threshold": 0.5,
     "race.seats": 1,
     "race.recount_margin": 0.005,
-    # Standard deviation of a 50% candidate's share of the remaining vote; see
-    # simulate.model for the full definition and the README for the evidence.
-    "model.uncertainty": 0.05,
-    "model.tail_df": 0.0,
-    # The spread of the remaining vote grows by sqrt(1 + early_count / f) when only a
-    # fraction f of the expected vote is counted: an early count is rarely a fair sample.
-    "model.early_count": 0.05,
+    # The share model's defaults, fitted on the Los Angeles County 2024 primary count
+    # history (scenarios/calibration/la-county-2024-primary.yaml, from `racecall
+    # calibrate`; the README gives the evidence and the test on the 2024 general):
+    # - uncertainty: the standard deviation of a 50% candidate's share of the
+    #   remaining vote in a two-way race (simulate.model has the full definition);
+    # - tail_df: Student-t degrees of freedom of the share errors, matching the
+    #   kurtosis of the late shifts (simulate.late_shift);
+    # - early_count: the spread grows by sqrt(1 + early_count / f) when only a
+    #   fraction f of the expected vote is counted: an early count is rarely a fair sample.
+    "model.uncertainty": 0.045,
+    "model.tail_df": 8.1,
+    "model.early_count": 0.15,
     # Units (simulate.strata): spread of each vote type's and each unit's remaining
     # shares around the race-wide error, and the weight (in ballots) of a unit's
     # fallback centre against its own counted ballots.

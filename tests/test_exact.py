@@ -51,7 +51,7 @@ def test_zero_uncertainty_is_binomial(ca, cb, remaining):
     assert result.candidate("a").p_win + result.candidate("b").p_win == pytest.approx(1.0, abs=1e-12)
 
 
-def integrated_probability(ca, cb, remaining, u, tail_df=0.0):
+def integrated_probability(ca, cb, remaining, u, tail_df, early_count):
     """P(b wins) under the documented model, by numerical integration over the share error.
 
     With two candidates the logistic-normal shares reduce to one dimension:
@@ -61,7 +61,7 @@ def integrated_probability(ca, cb, remaining, u, tail_df=0.0):
     k, total = 2, ca + cb
     m_b = (cb + 1 / k) / (total + 1)
     m_a = 1 - m_b
-    spread = u * math.sqrt(1 + 0.05 / (total / (total + remaining)))  # default early_count 0.05
+    spread = u * math.sqrt(1 + early_count / (total / (total + remaining)))
     scale = math.sqrt(2 * 8 * spread**2 + 1 / ((total + 1) * m_a) + 1 / ((total + 1) * m_b))
     density = stats.norm.pdf if tail_df == 0 else stats.t(tail_df).pdf
     centre = math.log(m_b / m_a)
@@ -90,7 +90,8 @@ def test_uncertainty_matches_numerical_integration(ca, cb, remaining, u, tail_df
     s = two_way(ca, cb, remaining, uncertainty=u, draws=draws)
     s = dataclasses.replace(s, model=dataclasses.replace(s.model, tail_df=tail_df))
     result = simulate.run(s)
-    within_mc_error(result.candidate("b").p_win, integrated_probability(ca, cb, remaining, u, tail_df), draws)
+    exact = integrated_probability(ca, cb, remaining, u, tail_df, s.model.early_count)
+    within_mc_error(result.candidate("b").p_win, exact, draws)
 
 
 def test_remaining_interval_is_a_two_piece_lognormal():

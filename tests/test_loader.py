@@ -7,7 +7,7 @@ import time
 import pytest
 
 import simulate
-from simulate import ScenarioError
+from simulate import ScenarioError, schema
 from conftest import scenario_dict
 
 
@@ -23,7 +23,8 @@ def test_valid_scenario_has_defaults():
     assert s.count.counted == (600, 400)
     assert s.count.remaining.exact
     assert s.race.seats == 1 and s.race.threshold == 0.5 and s.race.recount_margin == 0.005
-    assert s.model.uncertainty == 0.05 and s.model.shift == (0.0, 0.0)
+    assert s.model.uncertainty == schema.DEFAULTS["model.uncertainty"] and s.model.shift == (0.0, 0.0)
+    assert s.model.tail_df == schema.DEFAULTS["model.tail_df"] and s.model.early_count == schema.DEFAULTS["model.early_count"]
     assert s.simulation.call_confidence == 0.995
 
 

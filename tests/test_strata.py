@@ -91,7 +91,7 @@ def brute_force(s, draws, rng):
     return final, order
 
 
-@pytest.mark.parametrize("model", [{"uncertainty": 0.02, "type_uncertainty": 0.02, "unit_uncertainty": 0.03}])
+@pytest.mark.parametrize("model", [{"uncertainty": 0.02, "type_uncertainty": 0.02, "unit_uncertainty": 0.03, "tail_df": 0}])
 def test_units_kernel_agrees_with_brute_force(model):
     draws = 200_000
     s = units_scenario(UNITS, model=model, draws=draws)
