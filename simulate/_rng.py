@@ -15,11 +15,12 @@ Variates: uniform doubles (53 bits), standard normals by a 256-layer ziggurat
 Marsaglia & Tsang's squeeze method, and binomials that are exact below
 ``simulate.model.NORMAL_MIN_VARIANCE`` and a rounded Cornish-Fisher normal above.
 
-Speed: the common path of :func:`normal` (one 64-bit draw, the rectangle test:
-~99% of calls) and of :func:`binomial` (the corrected normal) are inlined into
-the kernels (``inline="always"``); the rare paths (ziggurat wedges and tail,
-the exact binomial samplers) are ordinary out-of-line functions, so they are
-compiled once instead of at every call site.
+Speed: the common paths of :func:`normal` (one 64-bit draw, the rectangle test:
+~99% of calls), of :func:`binomial` (the corrected normal) and of :func:`gamma`
+(the first try's squeeze test) are inlined into the kernels
+(``inline="always"``); the rare paths (ziggurat wedges and tail, the exact
+binomial samplers, gamma's rejections) are ordinary out-of-line functions, so
+they are compiled once instead of at every call site.
 """
 
 from __future__ import annotations
@@ -155,16 +156,17 @@ def normal(st):
 
 @jit
 def _normal_call(st):
-    # normal() for the out-of-line samplers (gamma).
+    # normal() for the out-of-line samplers (gamma's rejection loop).
     return normal(st)
 
 
 @jit
-def gamma(st, shape):
-    """A Gamma(shape, 1) variate, shape >= 1 (Marsaglia & Tsang 2000); returns ``(g, st)``."""
-    d = shape - 1.0 / 3.0
-    c = 1.0 / math.sqrt(9.0 * d)
+def _gamma_rest(st, d, c, x, v, u):
+    """Finish a gamma draw whose squeeze test failed (``v`` already cubed; ``v`` <= 0: rejected),
+    then draw afresh until accepted."""
     while True:
+        if v > 0.0 and math.log(u) < 0.5 * x * x + d * (1.0 - v + math.log(v)):
+            return d * v, st
         x, st = _normal_call(st)
         v = 1.0 + c * x
         if v <= 0.0:
@@ -173,8 +175,26 @@ def gamma(st, shape):
         u, st = _uniform_call(st)
         if u < 1.0 - 0.0331 * x * x * x * x:
             return d * v, st
-        if math.log(u) < 0.5 * x * x + d * (1.0 - v + math.log(v)):
+
+
+@jit(inline="always")
+def gamma(st, shape):
+    """A Gamma(shape, 1) variate, shape >= 1 (Marsaglia & Tsang 2000); returns ``(g, st)``.
+
+    The first try's squeeze test (accepting ~98% of draws at the shapes used) is inlined;
+    anything else is :func:`_gamma_rest`, out of line.
+    """
+    d = shape - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    x, st = normal(st)
+    v = 1.0 + c * x
+    u = 0.0
+    if v > 0.0:
+        v = v * v * v
+        u, st = uniform(st)
+        if u < 1.0 - 0.0331 * x * x * x * x:
             return d * v, st
+    return _gamma_rest(st, d, c, x, v, u)
 
 
 @jit

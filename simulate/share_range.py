@@ -55,6 +55,7 @@ the engine sets the range from a pilot run instead
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -95,6 +96,7 @@ def model_range(arrays, bins: int):
     return lo, bins / np.maximum(hi - lo, 1e-12)
 
 
+@functools.lru_cache(maxsize=32)
 def t_quantile(nu: float, miss: float) -> float:
     r"""The bound :math:`B` with :math:`P(|T_\nu| > B) = \text{miss}` for Student's t.
 
