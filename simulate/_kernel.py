@@ -45,7 +45,7 @@ import math
 import numpy as np
 
 from ._numba import jit
-from ._rng import binomial, gamma, load, normal, store, uniform
+from ._rng import binomial, exp, gamma, load, normal, store, uniform
 
 PLURALITY, RUNOFF_RULE, MEASURE = 0, 1, 2
 
@@ -177,7 +177,7 @@ def simulate_blocks(
                     # remaining votes: the two-piece log-normal
                     if not remaining_exact:
                         z, st = normal(st)
-                        r = max(np.floor(remaining_median * math.exp(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0, 0.0)
+                        r = max(np.floor(remaining_median * exp(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0, 0.0)
                         if f == 0:
                             remaining0 = r
                         else:
@@ -188,7 +188,7 @@ def simulate_blocks(
                     tail = 0.0
                     for j in range(k - 1, -1, -1):
                         z, st = normal(st)
-                        v = centre[j] * math.exp(factor * sigma[j] * z)
+                        v = centre[j] * exp(factor * sigma[j] * z)
                         tail += v
                         w[pr, j] = v / tail if tail > 0.0 else 0.0
                 # the remaining tallies as conditional binomials, the two draws' chains interleaved;

@@ -62,6 +62,49 @@ _SIXTH = 1.0 / 6.0
 _NORMAL_MIN_VARIANCE = 1_000.0  # simulate.model.NORMAL_MIN_VARIANCE (kept equal by a test)
 
 
+# exp: e^x = 2^(k/128) e^r with k = round(128 x / ln 2), |r| <= ln 2 / 256; 2^(j/128) from a
+# table correctly rounded (computed in decimal, so the same on every machine), e^r from its
+# Taylor polynomial to r^5 (truncation below 6e-19), evaluated in a short (Estrin) tree and
+# added as scale + scale (e^r - 1), so that only small terms are rounded.
+_EXP_N = 128
+_INV_LN2_N = _EXP_N / math.log(2.0)
+_LN2_N_HI = 6.93147180369123816490e-01 / _EXP_N  # fdlibm's split of ln 2: k * _LN2_N_HI is exact
+_LN2_N_LO = 1.90821492927058770002e-10 / _EXP_N
+
+
+def _exp_table():
+    import decimal
+
+    with decimal.localcontext() as ctx:
+        ctx.prec = 50
+        return np.array([float(decimal.Decimal(2) ** (decimal.Decimal(j) / _EXP_N)) for j in range(_EXP_N)])
+
+
+_EXP_T = _exp_table()
+_POW2 = np.ldexp(1.0, np.arange(-1022, 1023))  # 2^e for e = -1022 .. 1022, exact
+_C3, _C4, _C5 = 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0
+
+
+@jit(inline="always")
+def exp(x):
+    """e^x within 2 ulp, inlined (``math.exp`` is a libm call, which in a draw loop also
+    forces every live register to be saved); ``math.exp`` itself outside |x| <= 708."""
+    if not (-708.0 <= x <= 708.0):
+        return _exp_call(x)
+    k = np.floor(x * _INV_LN2_N + 0.5)
+    r = (x - k * _LN2_N_HI) - k * _LN2_N_LO
+    r2 = r * r
+    q = r + r2 * ((0.5 + r * _C3) + r2 * (_C4 + r * _C5))  # e^r - 1
+    ki = np.intp(k)
+    scale = _EXP_T[ki & (_EXP_N - 1)] * _POW2[(ki >> 7) + 1022]
+    return scale + scale * q
+
+
+@jit
+def _exp_call(x):
+    return math.exp(x)
+
+
 @jit(inline="always")
 def load(row):
     """The state tuple of a ``uint64[4]`` row."""
@@ -309,6 +352,13 @@ def fill_binomials(s, n, p, out):
         x, st = binomial(st, n, p)
         out[i] = x
     store(s, st)
+
+
+@jit
+def fill_exps(x, out):
+    """``out[i] = exp(x[i])`` with :func:`exp` (used by tests)."""
+    for i in range(x.shape[0]):
+        out[i] = exp(x[i])
 
 
 @jit

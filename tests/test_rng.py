@@ -81,3 +81,19 @@ def test_streams_depend_only_on_seed_and_block():
     b = streams.block_states(5, 3, 2)
     assert np.array_equal(a[3:5], b)
     assert not np.array_equal(streams.block_states(5, 0, 1, streams.PILOT), a[:1])
+
+
+def test_inlined_exp_within_two_ulp_of_libm():
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.uniform(-1, 1, 200_000), rng.uniform(-708, 708, 200_000), rng.normal(0, 3, 200_000),
+                        [0.0, -0.0, 1e-300, -1e-300, 708.0, -708.0, 709.5, -709.5, 800.0, -800.0, np.inf, -np.inf]])
+    out = np.empty_like(x)
+    _rng.fill_exps(x, out)
+    with np.errstate(over="ignore"):
+        ref = np.exp(x)
+    finite = np.isfinite(ref) & (ref > 0)
+    assert np.all(np.abs(out[finite] - ref[finite]) <= 2 * np.spacing(ref[finite]))
+    assert np.array_equal(out[~finite], ref[~finite])
+    nan = np.empty(1)
+    _rng.fill_exps(np.array([np.nan]), nan)
+    assert np.isnan(nan[0])
