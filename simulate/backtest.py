@@ -415,15 +415,10 @@ def run(args) -> int:
 
 
 def main(argv=None) -> int:
-    """Stand-alone entry point (``python -m simulate.backtest HISTORY ...``)."""
-    parser = argparse.ArgumentParser(prog="racecall")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["backtest", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return args.handler(args)
-    except RacecallError as exc:
-        print(f"racecall: error: {exc}", file=sys.stderr)
-        return 2
+    """Stand-alone entry point (``python -m simulate.backtest ...``): ``racecall backtest ...``."""
+    from .cli import main as racecall
+
+    return racecall(["backtest", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,25 +19,10 @@ Why ``min_coverage``: the probabilities scored are mostly of candidates far
 from the decision, so the lowest log loss can come from a spread too narrow for
 the shares (coverage well under 90%) kept out of wrong calls by heavy tails.
 
-The calibration file (YAML)::
-
-    uncertainty: 0.04
-    tail_df: 4.0
-    early_count: 0.05
-    fitted_on: [".../primary/timeframes.json"]
-    criterion: log_loss
-    call_confidence: 0.995
-    min_coverage: null
-    draws: 20000
-    seed: 0
-    feasible: true
-    metrics: {brier: .., log_loss: .., ece: .., coverage90: .., calls: .., wrong_calls: ..}
-    grid: [{uncertainty: .., tail_df: .., early_count: .., brier: .., log_loss: .., wrong_calls: ..}, ...]
-
-``racecall backtest --calibration FILE`` reads ``uncertainty``, ``tail_df`` and
-``early_count`` (when present) from it; the other keys are a record of how
-they were found.  ``early_count`` is only searched when a grid for it is given
-(the default keeps each scenario's, 0.05 unless set).
+The result is written as a calibration file (:mod:`simulate.calibration_file`),
+which ``racecall backtest --calibration FILE`` and a scenario's
+``model.calibration`` read.  ``early_count`` is only searched when a grid for
+it is given (the default keeps each scenario's).
 """
 
 from __future__ import annotations
@@ -189,15 +174,10 @@ def run(args) -> int:
 
 
 def main(argv=None) -> int:
-    """Stand-alone entry point (``python -m simulate.calibrate HISTORY --out FILE ...``)."""
-    parser = argparse.ArgumentParser(prog="racecall")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["calibrate", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return args.handler(args)
-    except RacecallError as exc:
-        print(f"racecall: error: {exc}", file=sys.stderr)
-        return 2
+    """Stand-alone entry point (``python -m simulate.calibrate ...``): ``racecall calibrate ...``."""
+    from .cli import main as racecall
+
+    return racecall(["calibrate", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":  # pragma: no cover
