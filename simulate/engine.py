@@ -129,11 +129,13 @@ def _slots(count: int, k: int, nbins: int) -> dict:
     }
 
 
-def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, slots, threads):
+def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, slots, threads, first_slot=0, chunks=None):
     """Run the kernel on the given blocks, for ``arrays`` of either model (lump or units).
 
-    Counts are added into ``slots`` (one slot per chunk of blocks; at most
-    ``len(slots["runoffs"])`` chunks); returns the blocks' share sums, float64[B, K + 1].
+    Counts are added into ``slots`` (one slot per chunk of blocks: ``first_slot``,
+    ``first_slot + 1``, ... for at most ``chunks`` chunks).  At one thread the blocks run
+    here; otherwise they are handed to the pool.  Returns the blocks' share sums,
+    float64[B, K + 1], and the pool's jobs: the sums are complete once every job is done.
     """
     from . import _kernel
 
@@ -157,15 +159,13 @@ def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, slots, thread
             scratch[lo:hi], order[lo:hi], slot, *counts[:7], share_sum[lo:hi], *counts[7:],
         )
 
-    chunks = min(len(counts[5]), nb) if threads > 1 else 1
+    chunks = min(len(counts[5]) if chunks is None else chunks, nb) if threads > 1 else 1
     if chunks <= 1:
-        run(0, 0, nb)
-    else:
-        step = -(-nb // chunks)
-        jobs = [_pool(threads).submit(run, c, lo, min(lo + step, nb)) for c, lo in enumerate(range(0, nb, step))]
-        for job in jobs:
-            job.result()
-    return share_sum
+        run(first_slot, 0, nb)
+        return share_sum, []
+    step = -(-nb // chunks)
+    jobs = [_pool(threads).submit(run, first_slot + c, lo, min(lo + step, nb)) for c, lo in enumerate(range(0, nb, step))]
+    return share_sum, jobs
 
 
 #: Chunks of blocks per worker thread in a round (some balance if a core is busy elsewhere).
@@ -196,7 +196,7 @@ def pilot_range(arrays, seed: int):
     k = arrays.order.shape[0] + 1  # candidates and the margin row
     states = streams.block_states(seed, 0, 1, streams.PILOT)
     slots = _slots(1, k - 1, HIST_BINS)
-    _run_blocks(arrays, states, np.array([PILOT_DRAWS]), np.zeros(k), np.full(k, float(HIST_BINS)), slots, 1)
+    _run_blocks(arrays, states, np.array([PILOT_DRAWS]), np.zeros(k), np.full(k, float(HIST_BINS)), slots, 1)  # runs here
     hist = slots["hist"][0]
     low = np.empty(k)
     scale = np.empty(k)
@@ -245,17 +245,35 @@ def accumulate(
                   for name in _TOTALS}
     target = done + draws
     threads = threads_in_use()
-    slots = _slots(CHUNKS_PER_THREAD * threads if threads > 1 else 1, k, HIST_BINS)
+    chunks = CHUNKS_PER_THREAD * threads if threads > 1 else 1
+    slots = _slots(2 * chunks, k, HIST_BINS)  # two rounds in flight, each with its own slots
+    pending: list = []  # rounds started and not yet reduced, oldest first
+
+    def finish_round():
+        share_sum, jobs, end = pending.pop(0)
+        for job in jobs:
+            job.result()
+        totals["share_sum"] = totals["share_sum"] + share_sum.sum(axis=0)  # in block order, round by round
+        if progress is not None:
+            progress(end, target)
+
+    rounds = 0
     while done < target:
         first_block = done // BLOCK_DRAWS
         n_blocks = min(ROUND_BLOCKS, -(-(target - done) // BLOCK_DRAWS))
         sizes = np.array([min(BLOCK_DRAWS, target - done - i * BLOCK_DRAWS) for i in range(n_blocks)], np.int64)
         states = streams.block_states(seed, first_block, n_blocks)
-        share_sum = _run_blocks(arrays, states, sizes, hist_low, hist_scale, slots, threads)
-        totals["share_sum"] = totals["share_sum"] + share_sum.sum(axis=0)  # in block order, round by round
+        # the next round is queued before this one is waited for, so the workers never
+        # idle at a round's end; memory stays that of two rounds
+        share_sum, jobs = _run_blocks(arrays, states, sizes, hist_low, hist_scale, slots, threads,
+                                      first_slot=(rounds % 2) * chunks, chunks=chunks)
         done += int(sizes.sum())
-        if progress is not None:
-            progress(done, target)
+        pending.append((share_sum, jobs, done))
+        rounds += 1
+        if len(pending) > 1:
+            finish_round()
+    while pending:
+        finish_round()
     for name, value in slots.items():
         if name == "share_min":
             totals[name] = np.minimum(totals[name], value.min(axis=0))
