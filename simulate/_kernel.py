@@ -124,7 +124,7 @@ def simulate_blocks(
         The pair whose final margin is recorded in row K.
     hist_low, hist_scale : float64[K + 1]
         Histogram origin and bins per unit share of each row.
-    scratch : float64[B, 5, K]; order_scratch : uint64[B, K]
+    scratch : float64[B, 7, max(K, 4)]; order_scratch : uint64[B, K]
         Work space of each block.
     slot : int
         The row of the counting outputs (all but ``share_sum``) that this call adds to:
@@ -138,17 +138,45 @@ def simulate_blocks(
     nbins = hist.shape[2] - 2
     for b in range(states.shape[0]):
         st = load(states[b])
-        w = scratch[b]  # rows: 0 unused; 1, 3: the two draws' probabilities (units: normals); 2, 4: their tallies
+        # rows of w: 0, the remaining votes of the pairs in flight (columns 0-3); 1-2 and 3-4, two
+        # pairs' conditional probabilities (units: normals); 5-6, the current pair's tallies
+        w = scratch[b]
         order = order_scratch[b]
         for j in range(k):
             order[j] = j
         n = block_draws[b]
-        for d in range(0, n, 2):
+        # Lump model, pipelined: each iteration draws the shares of the pair after next...
+        # i.e. of draws g = d + 2, g + 1, then runs the binomial chains of draws d, d + 1,
+        # so the processor always has independent work while a chain waits on its arithmetic.
+        for d in range(-2, n, 2):
+            if not units:
+                g = d + 2
+                if g < n:
+                    base = 1 + 2 * ((g // 2) % 2)
+                    for f in range(2 if g + 1 < n else 1):
+                        factor, st = _tail_factor(st, tail_df)
+                        # remaining votes: the two-piece log-normal
+                        r = remaining_median - 1.0
+                        if not remaining_exact:
+                            z, st = normal(st)
+                            r = max(np.floor(remaining_median * exp(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0, 0.0)
+                        w[0, base - 1 + f] = r
+                        # logistic-normal shares q_j proportional to m_j exp(tau sigma_j z_j) (simulate.model),
+                        # turned at once into the chain's conditional probabilities p_j = q_j / sum_{i >= j} q_i,
+                        # which do not depend on the tallies drawn before j (nor on normalising q)
+                        tail = 0.0
+                        for j in range(k - 1, -1, -1):
+                            z, st = normal(st)
+                            v = centre[j] * exp(factor * sigma[j] * z)
+                            tail += v
+                            w[base + f, j] = v / tail if tail > 0.0 else 0.0
+            if d < 0:
+                continue
             pair = 2 if d + 1 < n else 1
             if units:
                 for f in range(pair):
                     # T = mean + (factor A_r) z_r + B eta (simulate.strata, "Drawing"), clipped at 0
-                    pr, fr = 1 + 2 * f, 2 + 2 * f
+                    pr, fr = 1 + f, 5 + f
                     factor, st = _tail_factor(st, tail_df)
                     for j in range(k):
                         w[fr, j] = counted[j]
@@ -170,47 +198,27 @@ def simulate_blocks(
                             acc += independent[j, i] * w[pr, i]
                         w[fr, j] = max(acc, 0.0)
             else:
-                remaining0 = remaining1 = remaining_median - 1.0
-                for f in range(pair):
-                    pr = 1 + 2 * f
-                    factor, st = _tail_factor(st, tail_df)
-                    # remaining votes: the two-piece log-normal
-                    if not remaining_exact:
-                        z, st = normal(st)
-                        r = max(np.floor(remaining_median * exp(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0, 0.0)
-                        if f == 0:
-                            remaining0 = r
-                        else:
-                            remaining1 = r
-                    # logistic-normal shares q_j proportional to m_j exp(tau sigma_j z_j) (simulate.model),
-                    # turned at once into the chain's conditional probabilities p_j = q_j / sum_{i >= j} q_i,
-                    # which do not depend on the tallies drawn before j (nor on normalising q)
-                    tail = 0.0
-                    for j in range(k - 1, -1, -1):
-                        z, st = normal(st)
-                        v = centre[j] * exp(factor * sigma[j] * z)
-                        tail += v
-                        w[pr, j] = v / tail if tail > 0.0 else 0.0
                 # the remaining tallies as conditional binomials, the two draws' chains interleaved;
                 # the last candidate takes the rest
-                left0, left1 = remaining0, remaining1
+                base = 1 + 2 * ((d // 2) % 2)
+                left0, left1 = w[0, base - 1], w[0, base]
                 for j in range(k - 1):
                     x = 0.0
                     if left0 > 0.0:
-                        x, st = binomial(st, left0, w[1, j])
-                    w[2, j] = counted[j] + x
+                        x, st = binomial(st, left0, w[base, j])
+                    w[5, j] = counted[j] + x
                     left0 -= x
                     if pair == 2:
                         x = 0.0
                         if left1 > 0.0:
-                            x, st = binomial(st, left1, w[3, j])
-                        w[4, j] = counted[j] + x
+                            x, st = binomial(st, left1, w[base + 1, j])
+                        w[6, j] = counted[j] + x
                         left1 -= x
-                w[2, k - 1] = counted[k - 1] + left0
-                w[4, k - 1] = counted[k - 1] + left1
+                w[5, k - 1] = counted[k - 1] + left0
+                w[6, k - 1] = counted[k - 1] + left1
 
             for f in range(pair):
-                fr = 2 + 2 * f
+                fr = 5 + f
                 # rank: only the top depth + 1 positions need to be in order (the last of them the
                 # highest of the rest).  Insertion sort of them from the previous draw's order, then
                 # each other candidate against the lowest of them: about K well-predicted comparisons.
@@ -235,7 +243,7 @@ def simulate_blocks(
                 # an exact tie among the top depth + 1 is broken by lot
                 for i in range(min(depth, k - 1)):
                     if w[fr, order[i]] == w[fr, order[i + 1]]:
-                        st = _rank_by_lot(st, w[fr], order, depth)
+                        st = _rank_by_lot(st, w[fr, :k], order, depth)
                         break
 
                 # score the draw

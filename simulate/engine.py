@@ -150,7 +150,7 @@ def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, slots, thread
         model = (False, arrays.counted, arrays.centre, arrays.spread, arrays.tail_df, arrays.remaining_exact,
                  arrays.remaining_median, arrays.sigma_low, arrays.sigma_high, np.zeros((0, k, k)), np.zeros((k, k)))
     share_sum = np.zeros((nb, k + 1))
-    scratch, order = np.zeros((nb, 5, k)), np.zeros((nb, k), np.uint64)
+    scratch, order = np.zeros((nb, 7, max(k, 4))), np.zeros((nb, k), np.uint64)
     counts = [slots[name] for name in _SLOTTED]
 
     def run(slot, lo, hi):
