@@ -91,11 +91,12 @@ def simulate_blocks(
     hist_low, hist_scale, scratch, order_scratch, slot,
     wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
 ):
-    """Simulate blocks of draws, one after the other, into each block's rows of the outputs.
+    """Simulate blocks of draws, one after the other, adding their outcomes into the outputs.
 
     Draws are made two at a time (the second skipped at the end of an odd block):
-    their binomial chains are interleaved, so that the processor works on two
-    serial chains at once.
+    their binomial chains are interleaved, and the shares of the pair after next
+    are drawn before them, so that the processor always has independent work
+    while a serial chain waits on its arithmetic.
 
     Parameters
     ----------
