@@ -12,7 +12,7 @@ Importing this package compiles nothing; the first run loads (or builds and
 caches) the compiled kernel.
 """
 
-from .api import Replay, replay, run
+from .api import Replay, replay, run, run_many
 from .errors import RacecallError, ScenarioError
 from .loader import load_scenario, load_scenario_dict
 from .results import Call, CandidateResult, Hurdle, RaceResult, ShareInterval
@@ -21,6 +21,6 @@ from .scenario import Candidate, Count, Model, Race, Remaining, Scenario, Simula
 __all__ = [
     "Call", "Candidate", "CandidateResult", "Count", "Hurdle", "Model", "Race", "RaceResult",
     "RacecallError", "Remaining", "Replay", "Scenario", "ScenarioError", "ShareInterval",
-    "Simulation", "load_scenario", "load_scenario_dict", "replay", "run",
+    "Simulation", "load_scenario", "load_scenario_dict", "replay", "run", "run_many",
 ]
 __version__ = "0.1.0"

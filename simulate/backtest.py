@@ -199,26 +199,17 @@ def backtest(scenarios, *, draws: int = DEFAULT_DRAWS, seed: int = 0, call_confi
 
 
 def _simulate_all(scenarios, draws, seed, naive, workers) -> list:
-    """Contests in a thread pool (the kernel runs without the GIL) when the kernel's threading
-    layer allows concurrent calls (tbb, omp); otherwise, or with one worker, in turn.
+    """Contests in a thread pool (the kernel releases the GIL), each simulation on one kernel
+    thread; results do not depend on ``workers``.
 
-    Every simulation runs on one kernel thread: at backtest sizes (a pilot block and two
-    blocks of draws) the kernel's own parallelism is poorly used and, on a busy machine,
-    slower than one thread.  Threads beat a process pool here: on the LA County 2024
-    primary's first 30 contests, 19-30 s with two threads against 32-37 s with two
-    spawned processes and 43 s one contest at a time; they need no pickling, no worker
-    start-up and no ``if __name__ == "__main__"`` guard in the caller's script.
+    Threads beat a process pool here: no pickling, no worker start-up and no
+    ``if __name__ == "__main__"`` guard in the caller's script.
     """
     tasks = [(i, s, draws, seed, 1, naive) for i, s in enumerate(scenarios)]
     if workers == 1 or len(tasks) < 2:
         return [_simulate_contest(t) for t in tasks]
-    first = _simulate_contest(tasks[0])  # also starts the kernel's threading layer
-    import numba
-
-    if numba.threading_layer() not in ("tbb", "omp"):
-        return [first] + [_simulate_contest(t) for t in tasks[1:]]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return [first] + list(pool.map(_simulate_contest, tasks[1:]))
+        return list(pool.map(_simulate_contest, tasks))
 
 
 def score(scenarios, runs, settings: dict, seconds: float = 0.0) -> BacktestReport:

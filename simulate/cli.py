@@ -64,9 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     _simulation_options(replay)
     replay.add_argument("--plot", metavar="FILE", help="also draw the count's history (PNG or SVG, needs matplotlib)")
     replay.set_defaults(handler=_replay)
-    bench = sub.add_parser("bench", help="run the speed benchmarks (from a source checkout)")
-    bench.add_argument("args", nargs=argparse.REMAINDER, help="passed to benchmarks/run.py")
-    bench.set_defaults(handler=_bench)
+    bench = sub.add_parser("bench", help="run the speed benchmarks (from a source checkout); "
+                           "other options are passed to benchmarks/run.py (e.g. --quick)", add_help=False)
+    bench.set_defaults(handler=_bench, args=[])
     for name in _PLUGINS:
         try:
             module = importlib.import_module(name)
@@ -137,7 +137,10 @@ def _bench(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args, extra = _parser().parse_known_args(argv)
+    if extra and args.command != "bench":  # only bench passes options on
+        _parser().parse_args(argv)  # exits with argparse's message
+    args.args = extra
     try:
         return args.handler(args)
     except RacecallError as exc:
