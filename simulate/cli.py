@@ -137,9 +137,10 @@ def _bench(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args, extra = _parser().parse_known_args(argv)
-    if extra and args.command != "bench":  # only bench passes options on
-        _parser().parse_args(argv)  # exits with argparse's message
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "bench":  # only bench passes options on to benchmarks/run.py
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.args = extra
     try:
         return args.handler(args)

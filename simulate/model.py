@@ -175,7 +175,9 @@ def prepare(scenario: Scenario, count: Count) -> ModelArrays:
         u = count_spread(scenario, count)
         if scenario.model.prior is not None:
             u = (u**-2 + scenario.model.prior.uncertainty**-2) ** -0.5
-        spread = np.sqrt(8.0 * u * u + 1.0 / ((total + 1.0) * centre))
+        # a candidate whose centre a shift has brought to exactly 0 gets none of the remaining vote
+        sampling = np.divide(1.0, (total + 1.0) * centre, out=np.zeros_like(centre), where=centre > 0.0)
+        spread = np.where(centre > 0.0, np.sqrt(8.0 * u * u + sampling), 0.0)
     median = remaining.estimate + 1.0
     if remaining.exact:
         sigma_low = sigma_high = 0.0

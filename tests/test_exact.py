@@ -138,3 +138,18 @@ def test_plurality_with_seats_matches_exact_without_remaining():
     result = simulate.run(s)
     assert [c.p_win for c in result.candidates] == [1.0, 1.0, 1.0, 0.0, 0.0]
     assert result.call.status == "called" and result.call.winners == ("a", "b", "c")
+
+
+def test_a_shift_to_zero_leaves_a_candidate_none_of_the_remaining_vote():
+    # c's centre is its pseudo-ballot, 1/3 / 1001; a shift of exactly that leaves it at 0
+    pseudo = (1 / 3) / 1001
+    s = simulate.load_scenario_dict({
+        "race": {"name": "R", "rule": "plurality"},
+        "candidates": [{"id": "a"}, {"id": "b"}, {"id": "c"}],
+        "count": {"counted": {"a": 600, "b": 400, "c": 0}, "remaining": 1000},
+        "model": {"shift": {"c": -pseudo, "a": pseudo}},
+        "simulation": {"draws": 20_000, "seed": 1},
+    }, "zero")
+    c = simulate.run(s).candidate("c")
+    assert c.p_win == 0.0 and c.share_final.mean == 0.0
+    assert c.share_final.high < 1e-9
