@@ -1,7 +1,7 @@
 """Give the benchmarks their own Numba cache, keyed by the package's compiled sources.
 
 Numba's on-disk cache validates a cached function by the file that defines it only, while
-``simulate/_kernel.py``'s kernel contains ``simulate/_rng.py``'s code; the package now
+``simulate/engine/_kernel.py``'s kernel contains ``simulate/engine/_rng.py``'s code; the package now
 stamps every compiled function with the digest of all its compiled sources
 (``simulate/_numba.py``, tested in ``tests/test_cache.py``), so its own cache no longer
 goes stale.  The benchmark scripts still compile into a directory of their own,

@@ -1,11 +1,11 @@
-r"""The race model of :mod:`simulate.model`, written as plain vectorised NumPy.
+r"""The race model of :mod:`simulate.model.lump`, written as plain vectorised NumPy.
 
 This is the honest alternative a user would write without Numba, and the
 reference the compiled kernel is measured against (speed, in ``run.py``) and
 checked against (agreement within Monte Carlo error, via
 :func:`reference_probabilities`).  It shares no code with ``simulate/``: the only
 thing it takes from the package is the model's parameterisation, the flat
-:class:`simulate.model.ModelArrays` returned by ``simulate.model.prepare(scenario,
+:class:`simulate.model.lump.ModelArrays` returned by ``simulate.model.lump.prepare(scenario,
 count)``.  It never imports ``simulate`` itself; any object with the same
 attributes works.
 
@@ -21,7 +21,7 @@ Per draw, vectorised over a chunk of draws (:data:`CHUNK` at a time), with
 4. the remaining tallies as conditional binomials
    ``x_k ~ Bin(R - sum_{j<k} x_j, q_k / sum_{j>=k} q_j)`` drawn with
    ``Generator.binomial`` (exact at every size; the kernel switches to a
-   corrected normal at variance ``simulate.model.NORMAL_MIN_VARIANCE``), the last
+   corrected normal at variance ``simulate.model.lump.NORMAL_MIN_VARIANCE``), the last
    candidate taking the rest;
 5. final tallies ``c + x``, ranked with a random tie-break (``key = final + 0.25 u``;
    tallies are whole numbers), ``argsort`` for small ``K`` and ``argpartition``
@@ -212,7 +212,7 @@ def reference_probabilities(arrays, draws: int, seed: int, simulate_fn=None) -> 
     Parameters
     ----------
     arrays
-        ``simulate.model.prepare(scenario, count)``.
+        ``simulate.model.lump.prepare(scenario, count)``.
     draws, seed
         Number of simulated final counts; seed of ``numpy.random.default_rng``.
     simulate_fn : callable, optional

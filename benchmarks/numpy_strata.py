@@ -1,8 +1,8 @@
-r"""The units model of :mod:`simulate.strata`, written as plain vectorised NumPy.
+r"""The units model of :mod:`simulate.model.units`, written as plain vectorised NumPy.
 
 The counterpart of ``numpy_reference.py`` for a race counted by units, and like it
 shares no code with ``simulate/``: it takes only the flat parameters
-``simulate.strata.prepare_strata(scenario, count)[0]`` returns (``mean`` :math:`\mu`,
+``simulate.model.units.prepare_strata(scenario, count)[0]`` returns (``mean`` :math:`\mu`,
 ``shared`` :math:`A_r, A_1, \dots` and ``independent`` :math:`L`, ``tail_df`` and the
 race's rule), i.e. the model's final tallies
 

@@ -11,7 +11,7 @@ README.md.
 
 Printed:
 
-* ns per variate of ``simulate._rng``: uniform, normal, gamma, and binomials along
+* ns per variate of ``simulate.engine._rng``: uniform, normal, gamma, and binomials along
   the three paths of ``binomial`` (inversion for n p < 10, BTRS up to variance
   ``NORMAL_MIN_VARIANCE``, corrected normal above it);
 * for each case (and the units cases, which have no binomials), ns per draw of
@@ -39,13 +39,17 @@ sys.path.insert(0, str(HERE))
 
 import numba_cache  # noqa: E402
 
-CACHE = numba_cache.use_private_cache()  # before simulate._rng imports numba
+CACHE = numba_cache.use_private_cache()  # before simulate.engine._rng imports numba
 
 import cases  # noqa: E402
 import numpy as np  # noqa: E402
 
 import simulate  # noqa: E402
-from simulate import _numba, _rng, engine, model, streams  # noqa: E402
+from simulate.engine import _numba  # noqa: E402
+from simulate.engine import _rng  # noqa: E402
+from simulate.engine import driver as engine  # noqa: E402
+from simulate.model import lump as model  # noqa: E402
+from simulate.engine import streams  # noqa: E402
 
 
 def cpu_ns(fn, units: int, repeats: int) -> float:
@@ -148,7 +152,7 @@ def main(argv=None) -> int:
         t2 = cpu_ns(lambda: engine.accumulate(b, 1, draws), draws, reps)
         k = len(sc.candidates)
         print(f"  {name:12s} {k:3d} {exact_binomials(a):5d} of {k - 1:<3d} {t1:8.0f} {t2:11.0f} {1 - t2 / t1:10.0%}")
-    from simulate.strata import prepare_strata
+    from simulate.model.units import prepare_strata
 
     for name, build in cases.STRATA_CASES.items():
         sc = build()

@@ -8,7 +8,7 @@ Usage::
 For every case (see ``benchmarks/cases.py``) and thread count, after a warm-up
 that loads or compiles the kernel:
 
-* ``kernel_draws_per_s``: ``simulate.engine.accumulate(prepare(scenario), seed, N)``
+* ``kernel_draws_per_s``: ``simulate.engine.driver.accumulate(prepare(scenario), seed, N)``
   -- the engine and compiled kernel, including the share histogram's range (from
   the model) and the block/round bookkeeping, excluding ``prepare`` and the
   summary (for the units cases ``prepare_strata``).
@@ -28,7 +28,7 @@ that loads or compiles the kernel:
   meaningful if they compute the same thing.
 
 ``batch-373``: every simulable contest of the November 2024 general through
-``simulate.api.run_many`` at 100,000 draws each (``threads`` contests at a time, one kernel
+``simulate.run_many`` at 100,000 draws each (``threads`` contests at a time, one kernel
 thread each); total wall time and contests/s; ``one_by_one_wall_s``: the same contests
 through ``simulate.run`` one after another at ``threads`` kernel threads.  The NumPy
 reference runs on 20 evenly spaced contests only, and its total is extrapolated
@@ -68,8 +68,10 @@ import numpy_reference  # noqa: E402
 import numpy_strata  # noqa: E402
 
 import simulate  # noqa: E402
-from simulate import _numba, engine, model  # noqa: E402
-from simulate.api import run_many  # noqa: E402
+from simulate.engine import _numba  # noqa: E402
+from simulate.engine import driver as engine  # noqa: E402
+from simulate.model import lump as model  # noqa: E402
+from simulate.outcome.runner import run_many  # noqa: E402
 
 SEED = 1
 
@@ -170,7 +172,8 @@ def tally_numpy(t: dict) -> dict:
 
 def measure_floor(n: int, repeats: int) -> dict:
     """Seconds per standard normal and per uniform double, for each generator; the fastest of each."""
-    from simulate import _rng, streams
+    from simulate.engine import _rng
+    from simulate.engine import streams
 
     out = np.empty(n)
     state = streams.block_states(SEED, 0, 1)[0].copy()
@@ -178,11 +181,11 @@ def measure_floor(n: int, repeats: int) -> dict:
     _rng.fill_uniforms(state, out[:1000])
     rng = np.random.default_rng(SEED)
     normal = {
-        "simulate._rng.fill_normals": timed(lambda: _rng.fill_normals(state, out), repeats)[0] / n,
+        "simulate.engine._rng.fill_normals": timed(lambda: _rng.fill_normals(state, out), repeats)[0] / n,
         "numpy.standard_normal(out=)": timed(lambda: rng.standard_normal(out=out), repeats)[0] / n,
     }
     uniform = {
-        "simulate._rng.fill_uniforms": timed(lambda: _rng.fill_uniforms(state, out), repeats)[0] / n,
+        "simulate.engine._rng.fill_uniforms": timed(lambda: _rng.fill_uniforms(state, out), repeats)[0] / n,
         "numpy.random(out=)": timed(lambda: rng.random(out=out), repeats)[0] / n,
     }
     return {
@@ -195,7 +198,7 @@ def measure_floor(n: int, repeats: int) -> dict:
 def variates_per_draw(arrays) -> dict:
     """Random variates one kernel draw consumes (binomials counted as the one normal they take when large;
     a units model draws K normals, the Gaussian levels folded into one)."""
-    if hasattr(arrays, "independent"):  # simulate.strata.StrataArrays
+    if hasattr(arrays, "independent"):  # simulate.model.units.StrataArrays
         k = arrays.mean.shape[0]
         normals = k + (k if arrays.tail_df > 0.0 else 0)
     else:
@@ -213,7 +216,7 @@ def variates_per_draw(arrays) -> dict:
 def bench_single(name: str, scenario, settings: dict, threads: list[int]) -> dict:
     units = len(scenario.count.units) > 1
     if units:
-        from simulate.strata import prepare_strata
+        from simulate.model.units import prepare_strata
 
         arrays = prepare_strata(scenario, scenario.count)[0]
         reference = numpy_strata

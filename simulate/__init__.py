@@ -8,15 +8,21 @@ the race be called?  Load a scenario, run it, read the result::
     result = simulate.run(scenario)
     print(result.call.sentence)
 
+A count flows down the stages: ``scenario`` (read and check the file) ->
+``model`` (the kernel's inputs) -> ``engine`` (the compiled Monte Carlo) ->
+``outcome`` (probabilities and the call) -> ``history`` (replays, backtests,
+calibration); ``feeds`` read results files, ``report`` and ``cli`` are the edges.
+
 Importing this package compiles nothing; the first run loads (or builds and
 caches) the compiled kernel.
 """
 
-from .api import Replay, replay, run, run_many
 from .errors import RacecallError, ScenarioError
-from .loader import load_scenario, load_scenario_dict
-from .results import Call, CandidateResult, Hurdle, RaceResult, ShareInterval
-from .scenario import Candidate, Count, Model, Race, Remaining, Scenario, Simulation
+from .history.replay import Replay, replay
+from .outcome.results import Call, CandidateResult, Hurdle, RaceResult, ShareInterval
+from .outcome.runner import run, run_many
+from .scenario.loader import load_scenario, load_scenario_dict
+from .scenario.records import Candidate, Count, Model, Race, Remaining, Scenario, Simulation
 
 __all__ = [
     "Call", "Candidate", "CandidateResult", "Count", "Hurdle", "Model", "Race", "RaceResult",

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 import simulate
-from simulate import backtest as bt
-from simulate.api import Replay
-from simulate.replay_flags import flag_replay, snapshot_flags
-from simulate.results import Call, CandidateResult, Hurdle, RaceResult, ShareInterval
+from simulate.cli.main import main as racecall
+from simulate.history import backtest as bt
+from simulate.history.sources import load_history
+from simulate.history.replay import Replay
+from simulate.history.flags import flag_replay, snapshot_flags
+from simulate.outcome.results import Call, CandidateResult, Hurdle, RaceResult, ShareInterval
 
 DATA = Path(__file__).parent / "data" / "backtest"
 EXTRACT = DATA / "general-timeframes.json"
@@ -246,7 +248,7 @@ def test_winner_not_leading_for_measures():
 # -- real data ---------------------------------------------------------------------------------
 
 def test_real_extract_makes_no_wrong_call_at_0995():
-    history = bt.load_history(EXTRACT, "general")
+    history = load_history(EXTRACT, "general")
     assert len(history.scenarios) == 6 and history.skipped == ()
     report = bt.backtest(history.scenarios, draws=20_000, seed=0, call_confidence=0.995, naive=False)
     assert report.wrong_calls == () and report.wrong_seats == () and report.wrong_near_calls == ()
@@ -259,7 +261,7 @@ def test_real_extract_makes_no_wrong_call_at_0995():
 
 
 def test_report_does_not_depend_on_workers():
-    scenarios = bt.load_history(EXTRACT, "general").scenarios[1:3]
+    scenarios = load_history(EXTRACT, "general").scenarios[1:3]
     one = bt.backtest(scenarios, draws=2_000, seed=3, call_confidence=0.99, workers=1, naive=False).to_dict()
     two = bt.backtest(scenarios, draws=2_000, seed=3, call_confidence=0.99, workers=2, naive=False).to_dict()
     one.pop("seconds"), two.pop("seconds")
@@ -275,7 +277,7 @@ def test_model_overrides_are_checked():
 
 
 def _two_contest_directory(path) -> Path:
-    from simulate.importers.la_county import ImportReport, scenarios_from_timeframes, write_scenarios
+    from simulate.feeds.la_county import ImportReport, scenarios_from_timeframes, write_scenarios
 
     report = scenarios_from_timeframes(EXTRACT, "general")
     write_scenarios(ImportReport(report.scenarios[1:3]), path)
@@ -284,7 +286,7 @@ def _two_contest_directory(path) -> Path:
 
 def test_cli_json(capsys, tmp_path):
     history = _two_contest_directory(tmp_path)
-    assert bt.main([str(history), "--json", "--draws", "2000", "--workers", "1"]) == 0
+    assert racecall(["backtest", str(history), "--json", "--draws", "2000", "--workers", "1"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {"contests", "predictions", "calls", "wrong_calls", "brier", "brier_naive", "log_loss", "ece",
             "coverage90", "called_by_release"} <= set(out)
@@ -294,25 +296,25 @@ def test_cli_json(capsys, tmp_path):
 def test_cli_text_and_plots(capsys, tmp_path):
     pytest.importorskip("matplotlib")
     history = _two_contest_directory(tmp_path / "history")
-    assert bt.main([str(history), "--draws", "1000", "--plot", str(tmp_path / "plots")]) == 0
+    assert racecall(["backtest", str(history), "--draws", "1000", "--plot", str(tmp_path / "plots")]) == 0
     out = capsys.readouterr()
     assert out.out.startswith("Backtest of 2 contests, 26 snapshots") and "Wrong calls: none." in out.out
     assert (tmp_path / "plots" / "reliability.svg").exists() and (tmp_path / "plots" / "called_by_release.png").exists()
 
 
 def test_cli_errors(capsys, tmp_path):
-    assert bt.main([str(EXTRACT)]) == 2
+    assert racecall(["backtest", str(EXTRACT)]) == 2
     assert "--kind primary or --kind general is required" in capsys.readouterr().err
-    assert bt.main([str(tmp_path)]) == 2
+    assert racecall(["backtest", str(tmp_path)]) == 2
     assert "no scenario files" in capsys.readouterr().err
     (tmp_path / "race.yaml").write_text("race: {name: R, rule: plurality}\ncandidates: [{id: a}]\n"
                                         "count: {counted: {a: 1}, remaining: 0}\n", encoding="utf-8")
-    assert bt.main([str(tmp_path)]) == 2
+    assert racecall(["backtest", str(tmp_path)]) == 2
     assert "race.yaml: final: is required for a backtest" in capsys.readouterr().err
 
 
 def test_directory_history(tmp_path):
-    history = bt.load_history(_two_contest_directory(tmp_path))
+    history = load_history(_two_contest_directory(tmp_path))
     assert [s.race.name.split(" (")[0] for s in history.scenarios] == ["DISTRICT ATTORNEY", "UNITED STATES REPRESENTATIVE, 27th District"]
     assert all(s.final is not None and len(s.snapshots) == 13 for s in history.scenarios)
 
@@ -321,7 +323,7 @@ def test_directory_history(tmp_path):
 
 def test_plots_write_files(tmp_path):
     pytest.importorskip("matplotlib")
-    from simulate import plots
+    from simulate.report import plots
 
     scenario = make_scenario({"a": 60, "b": 30, "c": 10})
     counted = {"a": 50, "b": 40, "c": 10}

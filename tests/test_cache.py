@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 
-from simulate import _numba
+from simulate.engine import _numba
 
 PACKAGE = Path(_numba.__file__).resolve().parent
 COMPILES = re.compile(r"@jit\b|\bnjit\b|from \.+_numba import[^\n]*\bjit\b|numba\.(jit|vectorize|guvectorize|cfunc)\b")
@@ -38,7 +38,8 @@ def test_digest_changes_when_any_compiled_source_changes(tmp_path):
 
 
 def test_kernels_use_the_sources_stamped_locator():
-    from simulate import _kernel, _rng
+    from simulate.engine import _kernel
+    from simulate.engine import _rng
 
     for fn in (_kernel.simulate_blocks, _kernel._rank_by_lot, _rng.fill_normals, _rng.gamma):
         locator = fn._cache._impl.locator
@@ -49,7 +50,7 @@ def test_kernels_use_the_sources_stamped_locator():
 PROBE = """
 import numpy as np
 import simulate
-from simulate import _kernel
+from simulate.engine import _kernel
 assert simulate.__file__.startswith({root!r}), simulate.__file__
 st = (np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4))
 order = np.zeros(4, np.int64)
@@ -72,12 +73,13 @@ def _probe(root: Path, cache_dir: Path | None) -> str:
 def test_edit_to_rng_alone_reaches_a_cached_kernel(tmp_path):
     """A kernel of _kernel.py cached in __pycache__ is recompiled when only _rng.py changes."""
     root = tmp_path / "checkout"
-    shutil.copytree(PACKAGE, root / "simulate", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(PACKAGE.parent, root / "simulate", ignore=shutil.ignore_patterns("__pycache__"))
+    engine = root / "simulate" / "engine"
     first = _probe(root, None)
-    assert list((root / "simulate" / "__pycache__").glob("_kernel._rank_by_lot*.nbi"))
+    assert list((engine / "__pycache__").glob("_kernel._rank_by_lot*.nbi"))
     assert _probe(root, None) == first  # served from the cache, unchanged
-    rng = root / "simulate" / "_rng.py"
-    kernel = root / "simulate" / "_kernel.py"
+    rng = engine / "_rng.py"
+    kernel = engine / "_kernel.py"
     kernel_stat = kernel.stat()
     text = rng.read_text(encoding="utf-8")
     assert "t = s1 << np.uint64(17)" in text

@@ -8,9 +8,12 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from simulate import ScenarioError, calibrate as cal, calibration_file
-from simulate.backtest import WrongCall
-from simulate.backtest import main as backtest_main
+from simulate import ScenarioError
+from simulate.history import calibrate as cal
+from simulate.scenario import calibration_file
+from simulate.history.backtest import WrongCall
+from simulate.cli.calibrate import _numbers
+from simulate.cli.main import main as racecall
 
 EXTRACT = Path(__file__).parent / "data" / "backtest" / "general-timeframes.json"
 
@@ -105,23 +108,23 @@ def test_bad_calibration_files(tmp_path, text, message):
 
 
 def test_grid_syntax():
-    assert cal._numbers("0.02:0.05:0.01") == (0.02, 0.03, 0.04, 0.05)
-    assert cal._numbers("0,4,8") == (0.0, 4.0, 8.0)
+    assert _numbers("0.02:0.05:0.01") == (0.02, 0.03, 0.04, 0.05)
+    assert _numbers("0,4,8") == (0.0, 4.0, 8.0)
 
 
 def test_cli_fits_and_backtest_reads_the_file(tmp_path, capsys):
-    from simulate.importers.la_county import ImportReport, scenarios_from_timeframes, write_scenarios
+    from simulate.feeds.la_county import ImportReport, scenarios_from_timeframes, write_scenarios
 
     history = tmp_path / "history"
     write_scenarios(ImportReport(scenarios_from_timeframes(EXTRACT, "general").scenarios[2:3]), history)
     out = tmp_path / "cal.yaml"
-    assert cal.main([str(history), "--out", str(out), "--uncertainty", "0.03,0.06", "--tail-df", "0",
+    assert racecall(["calibrate", str(history), "--out", str(out), "--uncertainty", "0.03,0.06", "--tail-df", "0",
                      "--draws", "1000", "--workers", "1"]) == 0
     assert "-> " + str(out) in capsys.readouterr().out
     data = yaml.safe_load(out.read_text())
     assert data["uncertainty"] in (0.03, 0.06) and len(data["grid"]) == 2 and data["feasible"] is True
-    assert backtest_main([str(history), "--calibration", str(out), "--draws", "1000", "--workers", "1"]) == 0
+    assert racecall(["backtest", str(history), "--calibration", str(out), "--draws", "1000", "--workers", "1"]) == 0
     assert f"(uncertainty {data['uncertainty']}, tail_df 0.0" in capsys.readouterr().out
-    assert cal.main([str(history), "--out", str(tmp_path / "missing" / "x.yaml"), "--uncertainty", "0.05",
+    assert racecall(["calibrate", str(history), "--out", str(tmp_path / "missing" / "x.yaml"), "--uncertainty", "0.05",
                      "--tail-df", "0", "--draws", "1000"]) == 2
     assert "cannot write" in capsys.readouterr().err

@@ -6,8 +6,9 @@ import pytest
 import yaml
 
 import simulate
-from simulate import ScenarioError, schema
-from simulate.calibration_file import Calibration, write_calibration
+from simulate import ScenarioError
+from simulate.scenario import schema
+from simulate.scenario.calibration_file import Calibration, write_calibration
 from conftest import scenario_dict
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from simulate.cli import main
+from simulate.cli.main import main
 
 CONTRACT_KEYS = {"race", "as_of", "draws", "seed", "leader", "candidates", "p_leader_overtaken", "hurdle", "p_recount", "call"}
 CANDIDATE_KEYS = {"id", "counted", "p_win", "p_win_se", "p_outright", "p_advance", "share_final"}
@@ -101,7 +101,7 @@ def test_precision_stops_when_the_call_is_settled(capsys):
 def test_progress_bar_only_after_delay():
     import io
 
-    from simulate.progress import ProgressBar
+    from simulate.report.progress import ProgressBar
 
     stream = io.StringIO()
     bar = ProgressBar(stream, delay=0.0)

@@ -21,11 +21,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import simulate
-from simulate.importers import cli as import_cli
-from simulate.importers.la_county import (
+from simulate.cli import imports as import_cli
+from simulate.cli.main import main as racecall
+from simulate.feeds.la_county import (
     ImportFormatError, ImportReport, measure_overrides_from_results, release_times,
     scenarios_from_results, scenarios_from_timeframes, slugify, unique_slugs, write_scenarios)
-from simulate.importers.la_rules import (
+from simulate.feeds.la_rules import (
     PROP5_WARNING, UnmappableContest, contest_rule, measure_threshold, parse_vote_for)
 
 DATA = Path(__file__).parent / "data" / "la-county-2024"
@@ -617,7 +618,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     out = tmp_path / "out"
     write_scenarios(report, out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    import simulate.importers.la_county as la
+    import simulate.feeds.la_county as la
 
     def boom(src, dst):
         raise OSError("disk full")
@@ -630,7 +631,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
 
 
 def run_cli(argv, capsys):
-    code = import_cli.main(argv)
+    code = racecall(argv)
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -709,14 +710,13 @@ def test_parse_override(text, parsed):
                                   "X=plurality:0.5:0", "X=", "X=a:b:c:d"])
 def test_parse_override_rejects(text, capsys):
     with pytest.raises(SystemExit) as info:
-        import_cli.main(["import", "la-county", "f.json", "--kind", "general", "--out", "o",
+        racecall(["import", "la-county", "f.json", "--kind", "general", "--out", "o",
                          "--override", text])
     assert info.value.code == 2
 
 
 def test_main_cli_wiring(tmp_path, capsys):
-    from simulate import cli as main_cli
-    code = main_cli.main(["import", "la-county", str(DATA / "general" / "results.json"),
+    code = racecall(["import", "la-county", str(DATA / "general" / "results.json"),
                           "--kind", "general", "--out", str(tmp_path)])
     assert code == 0
     assert "imported 19 of 20 contests" in capsys.readouterr().out

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import simulate
-from simulate.importers.la_county import (measure_overrides_from_results, scenarios_from_results,
+from simulate.feeds.la_county import (measure_overrides_from_results, scenarios_from_results,
                                           scenarios_from_timeframes, write_scenarios)
 
 ROOT = Path(os.environ["RACECALL_LA_DATA"]) if os.environ.get("RACECALL_LA_DATA") else None

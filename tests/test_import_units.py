@@ -16,10 +16,11 @@ import pytest
 
 import simulate
 from simulate.errors import ScenarioError
-from simulate.importers import nc_2020, units_csv
-from simulate.importers.la_county import ImportFormatError, ImportReport
-from simulate.importers.nc_2020 import extract, import_nc, scenario_from_nc
-from simulate.importers.units_csv import read_units_csv, scenario_from_units_csv, units_csv_text
+from simulate.cli import imports as import_cli
+from simulate.feeds import nc_2020
+from simulate.feeds.la_county import ImportFormatError, ImportReport
+from simulate.feeds.nc_2020 import extract, import_nc, scenario_from_nc
+from simulate.feeds.units_csv import read_units_csv, scenario_from_units_csv, units_csv_text
 
 NC = Path(__file__).parent / "data" / "nc-2020" / "president-by-county-and-vote-type.csv"
 CANDS = ("biden", "trump", "jorgensen", "other")
@@ -412,7 +413,8 @@ def test_units_csv_race_errors(tmp_path):
 def run_import(argv, capsys):
     parser = argparse.ArgumentParser(prog="racecall")
     sources = parser.add_subparsers(dest="command").add_parser("import").add_subparsers(dest="source")
-    units_csv.add_parser(sources)
+    import_cli.add_units_parser(sources)
+    import_cli.add_nc_parser(sources)
     args = parser.parse_args(["import", *argv])
     code = args.handler(args)
     return code, capsys.readouterr()

@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 import simulate
-from simulate import engine, model, _numba
-from simulate.api import run_many
-from simulate.strata import prepare_strata
+from simulate.engine import driver as engine
+from simulate.model import lump as model
+from simulate.engine import _numba
+from simulate.outcome.runner import run_many
+from simulate.model.units import prepare_strata
 
 from test_strata import UNITS, units_scenario
 
@@ -107,7 +109,7 @@ def test_model_histogram_range_covers_the_draws(name, tail_df):
 
 
 def test_student_t_bound():
-    from simulate.share_range import T_MISS, t_quantile
+    from simulate.model.share_range import T_MISS, t_quantile
 
     assert abs(t_quantile(8.0, 0.1) - 1.8595) < 1e-3 and abs(t_quantile(2.0, 0.05) - 4.3027) < 1e-3
     rng = np.random.default_rng(0)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import simulate
-from simulate import model
+from simulate.model import lump as model
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import numpy_reference  # noqa: E402

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import simulate
-from simulate.late_shift import late_shifts, tail_estimate
+from simulate.model.late_shift import late_shifts, tail_estimate
 
 
 def history(shift_sampler, contests=400, seed=3):

@@ -7,7 +7,8 @@ import time
 import pytest
 
 import simulate
-from simulate import ScenarioError, schema
+from simulate import ScenarioError
+from simulate.scenario import schema
 from conftest import scenario_dict
 
 

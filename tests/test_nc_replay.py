@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import simulate
-from simulate.importers.nc_2020 import scenario_from_nc
+from simulate.feeds.nc_2020 import scenario_from_nc
 
 NC = Path(__file__).parent / "data" / "nc-2020" / "president-by-county-and-vote-type.csv"
 DRAWS = 40_000

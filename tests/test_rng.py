@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulate import _rng, model, streams
+from simulate.engine import _rng
+from simulate.model import lump as model
+from simulate.engine import streams
 
 
 def state(seed=1):

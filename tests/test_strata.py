@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import simulate
-from simulate.model import canonical_order
-from simulate.strata import unit_centres
+from simulate.model.lump import canonical_order
+from simulate.model.units import unit_centres
 
 
 def units_scenario(units, model=None, draws=200_000, **race):
@@ -59,8 +59,8 @@ def test_centres_follow_own_count_baseline_swing_and_type():
 
 def brute_force(s, draws, rng):
     """The documented unit-level model, simulated unit by unit with numpy (no linearisation)."""
-    from simulate.strata import remaining_moments  # noqa: F401 - same parameterisation, own sampler
-    from simulate.model import Z95, count_spread
+    from simulate.model.units import remaining_moments  # noqa: F401 - same parameterisation, own sampler
+    from simulate.model.lump import Z95, count_spread
 
     order = canonical_order(s.ids)
     units = s.count.units

@@ -1,0 +1,240 @@
+"""``racecall import la-county FILE --kind primary|general --out DIR`` -- the importer's command line.
+
+The main CLI wires this in with :func:`add_parser`, which sets ``handler`` (and ``func``)
+to :func:`run` on the parsed arguments. ``run`` prints a short summary and returns the exit status: 0 when the file
+was imported (skipped contests and warnings are listed, they are not errors), 2 when the
+input file cannot be read or is not in the expected format (one line naming the file),
+1 when the scenario files cannot be written.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..errors import ScenarioError
+from ..feeds.la_county import ImportFormatError, measure_overrides_from_results, scenarios_from_results, scenarios_from_timeframes, write_scenarios
+from ..feeds.la_rules import RULES, parse_threshold
+from ..feeds.nc_2020 import import_nc
+from ..feeds.units_csv import scenario_from_units_csv, write_scenario
+
+OVERRIDE_HELP = (
+    "set how the contest titled TITLE (exactly as in the file) is decided; RULE is one of "
+    f"{', '.join(RULES)} or empty to keep the mapped rule, THRESHOLD a share such as 0.55, "
+    "55%% or 2/3, SEATS an integer; repeatable")
+
+
+def parse_override(text: str) -> tuple[str, dict]:
+    """``TITLE=RULE[:THRESHOLD[:SEATS]]`` -> ``(title, partial rule dict)``."""
+    title, sep, spec = text.rpartition("=")
+    parts = spec.split(":")
+    if not sep or not title.strip() or len(parts) > 3:
+        raise argparse.ArgumentTypeError(
+            f"expected TITLE=RULE[:THRESHOLD[:SEATS]], got {text!r}")
+    rule, threshold, seats = (parts + ["", ""])[:3]
+    out: dict = {}
+    if rule.strip():
+        if rule.strip() not in RULES:
+            raise argparse.ArgumentTypeError(f"rule {rule!r} is not one of {', '.join(RULES)}")
+        out["rule"] = rule.strip()
+    if threshold.strip():
+        try:
+            out["threshold"] = parse_threshold(threshold)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"threshold {threshold!r} is not a share between 0 and 1") from None
+    if seats.strip():
+        if not seats.strip().isdigit() or int(seats) < 1:
+            raise argparse.ArgumentTypeError(f"seats {seats!r} is not a positive integer")
+        out["seats"] = int(seats)
+    if not out:
+        raise argparse.ArgumentTypeError(f"override {text!r} sets nothing")
+    return title, out
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``import`` (with the ``la-county`` source) on the main CLI's subparsers."""
+    parser = subparsers.add_parser(
+        "import", help="turn an election office's result file into scenario files",
+        description="Turn an election office's result file into one scenario file per contest.")
+    sources = parser.add_subparsers(dest="source", metavar="SOURCE")
+    sources.required = True
+    la = sources.add_parser(
+        "la-county", help="Los Angeles County Registrar-Recorder/County Clerk files",
+        description="Import the Los Angeles County registrar's results.json (final count) or "
+                    "timeframes.json (every release, as replayable snapshots; the remaining "
+                    "vote in each snapshot is hindsight: final release minus counted).")
+    la.add_argument("file", metavar="FILE", help="results.json or timeframes.json")
+    la.add_argument("--kind", required=True, choices=("primary", "general"),
+                    help="the election: decides how single-seat contests are mapped")
+    la.add_argument("--out", required=True, metavar="DIR", help="directory for the YAML files")
+    la.add_argument("--format", choices=("results", "timeframes"), default=None,
+                    help="file format (default: from the file name, else its contents)")
+    la.add_argument("--override", action="append", default=[], type=parse_override,
+                    metavar="TITLE=RULE[:THRESHOLD[:SEATS]]", help=OVERRIDE_HELP)
+    la.add_argument("--pass-rates", metavar="RESULTS_JSON", default=None,
+                    help="take measure thresholds from this results.json (the March 2024 "
+                         "timeframes.json has no pass rates); --override still wins")
+    add_units_parser(sources)
+    add_nc_parser(sources)
+    la.set_defaults(func=run, handler=run)
+    return parser
+
+
+def _format(args) -> str:
+    if args.format:
+        return args.format
+    name = Path(args.file).name.lower()
+    for fmt in ("timeframes", "results"):
+        if fmt in name:
+            return fmt
+    try:
+        with open(args.file, encoding="utf-8-sig") as fh:
+            data = json.load(fh)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ImportFormatError(f"{args.file}: cannot read JSON: {exc}") from None
+    if isinstance(data, dict) and "Election" in data:
+        return "results"
+    if isinstance(data, dict) and "contests" in data and "dates" in data:
+        return "timeframes"
+    raise ImportFormatError(f"{args.file}: neither a results.json nor a timeframes.json; "
+                            "pass --format")
+
+
+def run(args) -> int:
+    """Import, write the scenario files, print the summary; returns the exit status."""
+    try:
+        overrides = measure_overrides_from_results(args.pass_rates) if args.pass_rates else {}
+        for title, override in args.override:  # merged key by key; the command line wins
+            overrides[title] = {**overrides.get(title, {}), **override}
+        fmt = _format(args)
+        if fmt == "results":
+            report = scenarios_from_results(args.file, args.kind, overrides)
+        else:
+            report = scenarios_from_timeframes(args.file, args.kind, overrides)
+    except ImportFormatError as exc:
+        print(f"racecall import: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        write_scenarios(report, args.out)
+    except OSError as exc:
+        print(f"racecall import: error: cannot write scenarios to {args.out}: {exc}",
+              file=sys.stderr)
+        return 1
+    total = len(report.scenarios) + len(report.skipped)
+    print(f"imported {len(report.scenarios)} of {total} contests from {args.file} ({fmt}) "
+          f"into {args.out}")
+    print(f"skipped {len(report.skipped)}" + (":" if report.skipped else ""))
+    for name, reason in report.skipped:
+        print(f"  - {name}: {reason}")
+    print(f"warnings {len(report.warnings)}" + (":" if report.warnings else ""))
+    for name, message in report.warnings:
+        print(f"  - {name}: {message}")
+    return 0
+
+
+# -- units CSV ---------------------------------------------------------------------------
+
+def _threshold(text: str) -> float:
+    try:
+        return parse_threshold(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share between 0 and 1 "
+                                         "(write 0.55, 55% or 2/3)") from None
+
+
+def _seats(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return int(text)
+
+
+def add_units_parser(sources) -> None:
+    """Register the ``units`` source on the ``racecall import`` subparsers."""
+    units = sources.add_parser(
+        "units", help="a CSV of counting units (one row per unit or unit and vote type)",
+        description="Turn a CSV of counting units (columns unit, type, one per candidate id, "
+                    "remaining, remaining_low, remaining_high, optional baseline_<id>) into "
+                    "a scenario file whose count lists the units.")
+    units.add_argument("file", metavar="FILE", help="the units CSV")
+    units.add_argument("--name", required=True, help="the race's name")
+    units.add_argument("--rule", required=True, choices=RULES, help="how the race is decided")
+    units.add_argument("--seats", type=_seats, help="plurality only: vote for N")
+    units.add_argument("--threshold", type=_threshold,
+                       help="majority, top_two, measure: share that wins outright or passes")
+    units.add_argument("--as-of", metavar="TIME", help="when the count stood so (ISO date and time)")
+    units.add_argument("--unit-column", default="unit", metavar="NAME",
+                       help="column of unit names (default: unit)")
+    units.add_argument("--type-column", default="type", metavar="NAME",
+                       help="column of vote types (default: type)")
+    units.add_argument("--out", required=True, metavar="FILE", help="scenario YAML file to write")
+    units.set_defaults(func=run_units, handler=run_units)
+
+
+def run_units(args) -> int:
+    """``racecall import units``: 0 imported, 2 bad input or options, 1 cannot write."""
+    try:
+        scenario = scenario_from_units_csv(
+            args.file, name=args.name, rule=args.rule, threshold=args.threshold, seats=args.seats,
+            unit_column=args.unit_column, type_column=args.type_column, as_of=args.as_of)
+    except (ScenarioError, ValueError) as exc:
+        print(f"racecall import: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        write_scenario(scenario, args.out)
+    except OSError as exc:
+        print(f"racecall import: error: cannot write {args.out}: {exc}", file=sys.stderr)
+        return 1
+    ids = [c["id"] for c in scenario["candidates"]]
+    print(f"imported {len(scenario['count']['units'])} units (candidates: {', '.join(ids)}) "
+          f"from {args.file} into {args.out}")
+    return 0
+
+
+# -- North Carolina 2020 -------------------------------------------------------------------
+
+def add_nc_parser(sources) -> argparse.ArgumentParser:
+    """Register ``nc-2020`` on the ``racecall import`` sources subparsers."""
+    nc = sources.add_parser(
+        "nc-2020", help="North Carolina 2020 presidential count by county and vote type",
+        description="Import president-by-county-and-vote-type.csv (NC 2020) as one replayable "
+                    "scenario; the remaining vote at each snapshot is hindsight: final minus "
+                    "counted, per unit (--mode units) or statewide (--mode lump).")
+    nc.add_argument("file", metavar="FILE", help="president-by-county-and-vote-type.csv or an extract")
+    nc.add_argument("--mode", choices=("units", "lump"), default="units",
+                    help="county x vote-type units, or one statewide count (default: units)")
+    nc.add_argument("--first-timestamp", metavar="TIME", default=None,
+                    help="drop snapshots before this UTC time (ISO, e.g. 2020-11-04T02:00)")
+    nc.add_argument("--merge-jorgensen", action="store_true",
+                    help="count Jorgensen with the other candidates (three candidates)")
+    nc.add_argument("--units-csv", action="store_true",
+                    help="with --mode units: write the units to CSV files in <out name>.units/ "
+                         "next to the YAML file (loads much faster than inline units)")
+    nc.add_argument("--out", required=True, metavar="FILE", help="scenario YAML file to write")
+    nc.set_defaults(func=run_nc, handler=run_nc)
+    return nc
+
+
+def run_nc(args) -> int:
+    """``racecall import nc-2020``: 0 imported, 2 bad input file, 1 cannot write."""
+    try:
+        report = import_nc(args.file, args.mode, first_timestamp=args.first_timestamp,
+                           keep_jorgensen=not args.merge_jorgensen)
+    except (ImportFormatError, ValueError) as exc:
+        print(f"racecall import: error: {exc}", file=sys.stderr)
+        return 2
+    (_, scenario), = report.scenarios
+    try:
+        write_scenario(scenario, args.out, units_csv=args.units_csv)
+    except OSError as exc:
+        print(f"racecall import: error: cannot write {args.out}: {exc}", file=sys.stderr)
+        return 1
+    shape = (f"{len(scenario['count']['units'])} county x vote-type units" if args.mode == "units"
+             else "statewide counts")
+    print(f"imported {len(scenario['snapshots'])} snapshots ({shape}) from {args.file} "
+          f"into {args.out}")
+    print(f"warnings {len(report.warnings)}" + (":" if report.warnings else ""))
+    for _, message in report.warnings:
+        print(f"  - {message}")
+    return 0

@@ -1,0 +1,59 @@
+"""Argument types and option groups shared by the commands."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def whole(low: int, high: int):
+    """An argparse type: a whole number in [low, high]."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low:,} and {high:,}, got {value:,}")
+        return value
+
+    return parse
+
+
+positive_int = whole(1, 1_000_000_000)
+seed = whole(0, 2**63 - 1)
+
+
+def precision(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not 1e-6 <= value <= 0.1:
+        raise argparse.ArgumentTypeError(f"must be between 1e-06 and 0.1, got {value}")
+    return value
+
+
+def simulation_options(p: argparse.ArgumentParser) -> None:
+    """``--draws --seed --threads --precision --quiet --json`` for ``run`` and ``replay``."""
+    p.add_argument("--draws", type=positive_int, help="number of simulated final counts")
+    p.add_argument("--seed", type=seed, help="random seed")
+    p.add_argument("--threads", type=positive_int, help="worker threads (results do not depend on it)")
+    p.add_argument("--precision", type=precision, help="draw until every probability's standard error is at most this")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def run_options(args) -> dict:
+    """The keyword arguments of :func:`simulate.run` from parsed ``simulation_options``."""
+    from ..report.progress import ProgressBar
+
+    return {"draws": args.draws, "seed": args.seed, "threads": args.threads, "precision": args.precision,
+            "progress": ProgressBar.for_terminal(args.quiet)}
+
+
+def print_result(obj, args, text) -> None:
+    """``obj`` as JSON with ``--json``, else as ``text(obj)``."""
+    import json
+
+    print(json.dumps(obj.to_dict(), indent=2, ensure_ascii=False) if args.json else text(obj))

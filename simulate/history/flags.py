@@ -1,0 +1,162 @@
+"""Flags on a replay: calls that a later snapshot contradicts, and calls against the count.
+
+Every snapshot of a :class:`~simulate.history.replay.Replay` gets ``extra["flags"]``, a
+tuple of strings (empty when nothing is wrong), from these definitions.
+
+What a snapshot's call *claims* about the final outcome:
+
+* ``called`` with outcome ``winner``: exactly ``winners`` are elected (one
+  outright winner for majority/top_two, the ``seats`` winners for plurality);
+* ``called`` with outcome ``runoff``: a runoff between exactly the two ``winners``;
+* ``called`` with outcome ``passes`` / ``fails``: the measure passes / fails;
+* status ``runoff``: there is a runoff and ``winners`` (the candidates sure of
+  a place, possibly none) are in it;
+* status ``too_close`` of a plurality race with ``winners``: those seats are
+  decided (the others are not);
+* anything else claims nothing.
+
+Two claims are *compatible* when some final outcome satisfies both: the same
+kind of outcome (``winner``, ``runoff``, ``passes``, ``fails``), and, when both
+name exact sets, the same set; when one is exact, the other's set inside it;
+when neither is, their union no larger than the number of places (the runoff's
+two, or the seats when known).
+
+Flags
+-----
+``retracted``
+    This snapshot claims something and a *later* snapshot makes a claim
+    incompatible with it (e.g. "A wins" then "B wins", or "runoff, A in it"
+    then "A wins outright", or "A vs B" then "A vs C").
+``withdrawn``
+    This snapshot is ``called`` or ``runoff`` and a later snapshot is
+    ``too_close`` or ``too_early`` (the call was not kept, though nothing
+    contradicted it).
+``winner_not_leading``
+    A called candidate is not leading in the votes counted so far: a called
+    winner outside the top ``seats`` in counted votes, a candidate called into
+    a runoff outside the counted top two, or a measure called to pass while
+    its counted yes share is at or below the threshold (or to fail while above
+    it).  Candidates tied on counted votes with the last place count as leading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..outcome.results import RaceResult
+from .replay import Replay
+
+RETRACTED = "retracted"
+WITHDRAWN = "withdrawn"
+WINNER_NOT_LEADING = "winner_not_leading"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a call says about the final outcome (see the module docstring)."""
+
+    kind: str  # winner | runoff | passes | fails
+    members: frozenset
+    exact: bool
+    places: int | None  # size of an exact outcome of this kind, when known
+
+
+def claim(result: RaceResult, seats: int | None = None) -> Claim | None:
+    """The claim made by ``result.call``, or ``None`` when it claims nothing."""
+    call = result.call
+    members = frozenset(call.winners)
+    if call.status == "called":
+        return Claim(call.outcome, members, True, len(members))
+    if call.status == "runoff":
+        return Claim("runoff", members, False, 2)
+    if call.status == "too_close" and result.rule == "plurality" and members:
+        return Claim("winner", members, False, seats)
+    return None
+
+
+def compatible(a: Claim, b: Claim) -> bool:
+    """Whether some final outcome satisfies both claims."""
+    if a.kind != b.kind:
+        return False
+    if a.exact and b.exact:
+        return a.members == b.members
+    if a.exact or b.exact:
+        exact, partial = (a, b) if a.exact else (b, a)
+        return partial.members <= exact.members
+    places = a.places if a.places is not None else b.places
+    return places is None or len(a.members | b.members) <= places
+
+
+def snapshot_flags(replay: Replay, threshold: float | None = None, seats: int | None = None) -> tuple[tuple[str, ...], ...]:
+    """The flags of every snapshot of ``replay``, in order.
+
+    ``threshold`` (measures) and ``seats`` (plurality) come from the scenario;
+    without them the threshold is read from the hurdle and the seats from any
+    snapshot that called the race.
+    """
+    snaps = replay.snapshots
+    if seats is None:
+        seats = next((len(s.call.winners) for s in snaps if s.rule == "plurality" and s.call.status == "called"), None)
+    claims = [claim(s, seats) for s in snaps]
+    out = []
+    for i, snap in enumerate(snaps):
+        flags = []
+        mine = claims[i]
+        if mine is not None and any(c is not None and not compatible(mine, c) for c in claims[i + 1:]):
+            flags.append(RETRACTED)
+        if snap.call.status in ("called", "runoff") and any(s.call.status in ("too_close", "too_early") for s in snaps[i + 1:]):
+            flags.append(WITHDRAWN)
+        if _against_count(snap, threshold):
+            flags.append(WINNER_NOT_LEADING)
+        out.append(tuple(flags))
+    return tuple(out)
+
+
+def flag_replay(replay: Replay, scenario=None) -> Replay:
+    """``replay`` with ``extra["flags"]`` set on every snapshot (other extras kept).
+
+    Parameters
+    ----------
+    replay : Replay
+        From :func:`simulate.replay`.
+    scenario : Scenario, optional
+        The replayed scenario, for the measure threshold and the plurality seats;
+        without it they are inferred from the results.
+    """
+    threshold = seats = None
+    if scenario is not None:
+        threshold, seats = scenario.race.threshold, scenario.race.seats
+    flags = snapshot_flags(replay, threshold, seats)
+    snaps = tuple(replace(s, extra={**s.extra, "flags": f}) for s, f in zip(replay.snapshots, flags))
+    return replace(replay, snapshots=snaps)
+
+
+def _leading(result: RaceResult, places: int) -> set[str]:
+    """Candidates within the top ``places`` by counted votes (ties with the last place included)."""
+    counts = sorted((c.counted for c in result.candidates), reverse=True)
+    if not counts:
+        return set()
+    cut = counts[min(places, len(counts)) - 1]
+    return {c.id for c in result.candidates if c.counted >= cut}
+
+
+def _against_count(result: RaceResult, threshold: float | None) -> bool:
+    call = result.call
+    if call.status not in ("called", "runoff") or sum(c.counted for c in result.candidates) == 0:
+        return False
+    if call.outcome in ("passes", "fails"):
+        passing = _measure_passing(result, threshold)
+        return passing is not None and passing != (call.outcome == "passes")
+    places = len(call.winners) if call.outcome == "winner" else 2
+    return not set(call.winners) <= _leading(result, places)
+
+
+def _measure_passing(result: RaceResult, threshold: float | None) -> bool | None:
+    """Whether the measure passes on the counted votes (``None`` when that cannot be told)."""
+    if threshold is not None:
+        yes = result.candidate("yes").counted
+        return yes / sum(c.counted for c in result.candidates) > threshold
+    # The measure's hurdle names the side that needs to flip the count's result.
+    if result.hurdle.candidate is None:
+        return None
+    return result.hurdle.candidate == "no"

@@ -1,0 +1,188 @@
+r"""What a backtest scores: the final outcome, the predictions, the metrics and wrong calls.
+
+Pure functions of simulation results and the final count; :mod:`simulate.history.backtest`
+runs the simulations.  The definitions below are fixed so that figures compare
+across versions.
+Truth
+    From ``final.counted``: plurality, the ``seats`` highest; majority/top_two,
+    the leader if above ``threshold`` (strictly) else a runoff between the top
+    two; a measure passes when its yes share is strictly above ``threshold``.
+    Exact ties at a deciding place are broken by candidate id (as
+    :func:`simulate.outcome.summary.standing` does) and listed in the report.
+
+Predictions
+    One per candidate per contest per snapshot: the probability that the
+    candidate is among the eventual winners -- ``p_win`` (plurality),
+    ``p_advance`` (majority/top_two: elected outright or in the runoff); a
+    measure gives one prediction, ``P(passes)`` = ``p_win`` of ``yes``.  The
+    outcome is 1 if the candidate is among the winners (the runoff pair), else 0.
+    Contests where the rules alone decide every prediction (plurality with as
+    many seats as candidates; majority/top_two with at most two candidates,
+    where both always advance) score 0 whatever the model does: their
+    predictions are left out and counted in ``fixed_predictions``.
+
+Metrics (over the :math:`N` predictions :math:`p_i` with outcomes :math:`y_i`)
+    ``brier`` :math:`= \frac1N\sum (p_i - y_i)^2`; ``brier_naive`` the same for
+    the zero-uncertainty model (``uncertainty`` 0, no shift, no prior: the
+    model's share spread is switched off, so the remaining ballots are a
+    multinomial sample at the counted shares -- only ballot-level binomial
+    noise and the spread of the remaining count stay);
+    ``log_loss`` :math:`= -\frac1N\sum y_i\ln p_i + (1-y_i)\ln(1-p_i)` with
+    :math:`p` clipped to :math:`[10^{-6}, 1-10^{-6}]`; ``ece``
+    :math:`= \sum_b \frac{n_b}{N}\,|\bar p_b - \bar y_b|` over 10 equal-width
+    bins (:math:`p = 1` in the last); ``coverage90`` the share of (candidate,
+    snapshot) 90% intervals of the final share (``share_final.low/high``)
+    containing the final share, over contests with at least two candidates.
+
+Calls
+    ``calls`` counts (contest, snapshot) pairs with status ``called`` or
+    ``runoff``.  A *wrong call* is one of those whose claim the truth
+    contradicts (:func:`simulate.history.flags.compatible`): a ``called`` outcome
+    or winners that differ from the final ones; a ``runoff`` status when there
+    was no runoff or with a listed candidate not in it.  Seats a ``too_close``
+    plurality call lists as decided are checked the same way and reported
+    apart as ``wrong_seats``.  *Near calls* are (contest, snapshot) pairs not
+    ``called`` whose most likely outcome has a simulated probability at or
+    above the level: the calls a run with unlimited draws would make
+    (:func:`point_claim`; with a million draws the bound costs only about
+    0.0002).  The backtest's 20,000 draws withhold them, so a wrong near call
+    (``wrong_near_calls``) is a wrong call that production runs would likely
+    make.  ``called_by_release[i]``: the fraction of the
+    contests with a snapshot ``i`` whose call there is ``called``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..outcome.summary import standing
+from ..scenario.records import Scenario
+from .flags import Claim, claim, compatible
+
+ECE_BINS = 10
+CLIP = 1e-6
+
+
+@dataclass(frozen=True)
+class Truth:
+    """The final outcome: ``winners`` are the elected, the runoff pair, or ``("yes",)``/``("no",)``."""
+
+    outcome: str  # winner | runoff | passes | fails
+    winners: tuple[str, ...]
+    shares: tuple[float, ...]  # final shares, candidate order
+    tie: tuple[str, ...] = ()  # candidates tied at a deciding place
+
+    def claim(self) -> Claim:
+        return Claim(self.outcome, frozenset(self.winners), True, len(self.winners))
+
+
+def truth(scenario: Scenario) -> Truth:
+    """The outcome of ``scenario.final`` under the race's rule."""
+    race, ids, final = scenario.race, scenario.ids, scenario.final.counted
+    total = sum(final)
+    shares = tuple(v / total if total else 0.0 for v in final)
+    if race.rule == "measure":
+        yes = shares[ids.index("yes")]
+        tie = ("yes", "no") if final[ids.index("yes")] == race.threshold * total else ()
+        return Truth("passes" if yes > race.threshold else "fails", ("yes",) if yes > race.threshold else ("no",), shares, tie)
+    order = standing(ids, final)
+    if race.rule == "plurality":
+        places, outcome = race.seats, "winner"
+    elif shares[order[0]] > race.threshold or len(ids) == 1:
+        places, outcome = 1, "winner"
+    else:
+        places, outcome = 2, "runoff"
+    tie = ()
+    if len(ids) > places and final[order[places - 1]] == final[order[places]]:
+        tie = tuple(ids[j] for j in order if final[j] == final[order[places - 1]])
+    return Truth(outcome, tuple(ids[j] for j in order[:places]), shares, tie)
+
+
+def predicted_ids(scenario: Scenario) -> tuple[str, ...]:
+    """The candidates predicted for (empty when the rules alone decide them all)."""
+    race, ids = scenario.race, scenario.ids
+    if race.rule == "measure":
+        return ("yes",)
+    if race.rule == "plurality" and race.seats >= len(ids):
+        return ()
+    if race.rule in ("majority", "top_two") and len(ids) <= 2:
+        return ()
+    return ids
+
+
+def prediction(result, cid: str) -> float:
+    """P(``cid`` is among the eventual winners) from one snapshot's result."""
+    c = result.candidate(cid)
+    return c.p_advance if result.rule in ("majority", "top_two") else c.p_win
+
+
+def brier(p, y) -> float:
+    p, y = np.asarray(p, float), np.asarray(y, float)
+    return float(np.mean((p - y) ** 2)) if p.size else math.nan
+
+
+def log_loss(p, y) -> float:
+    p, y = np.clip(np.asarray(p, float), CLIP, 1 - CLIP), np.asarray(y, float)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))) if p.size else math.nan
+
+
+def reliability(p, y, bins: int = ECE_BINS) -> tuple[tuple[int, float, float], ...]:
+    """Per equal-width bin: (count, mean prediction, observed frequency); empty bins give nan."""
+    p, y = np.asarray(p, float), np.asarray(y, float)
+    idx = np.minimum((p * bins).astype(int), bins - 1)
+    out = []
+    for b in range(bins):
+        sel = idx == b
+        n = int(sel.sum())
+        out.append((n, float(p[sel].mean()) if n else math.nan, float(y[sel].mean()) if n else math.nan))
+    return tuple(out)
+
+
+def ece(p, y, bins: int = ECE_BINS) -> float:
+    n = len(p)
+    if not n:
+        return math.nan
+    return float(sum(k / n * abs(mp - my) for k, mp, my in reliability(p, y, bins) if k))
+
+
+def is_wrong(result, t: Truth) -> bool:
+    """Whether the call of ``result`` (status called or runoff) is contradicted by the truth."""
+    mine = claim(result)
+    return result.call.status in ("called", "runoff") and mine is not None and not compatible(mine, t.claim())
+
+
+def wrong_seats(result, t: Truth) -> bool:
+    """A too_close plurality call listing a decided seat that the final count does not give."""
+    return result.call.status == "too_close" and result.rule == "plurality" and not set(result.call.winners) <= set(t.winners)
+
+
+def point_claim(result, level: float, seats: int = 1) -> tuple[Claim, float] | None:
+    """The whole outcome a run with unlimited draws would call at ``level``
+    (:func:`simulate.outcome.calls.make_call` with no Monte Carlo bound) and its
+    probability, or ``None``.
+
+    ``seats``: the plurality race's seats.  A runoff certain with its pair open
+    (status ``runoff``) is not emulated.
+    """
+    if result.call.status == "too_early":
+        return None
+    cands = result.candidates
+    if result.rule == "measure":
+        p = result.candidate("yes").p_win
+        if max(p, 1.0 - p) < level:
+            return None
+        return (Claim("passes", frozenset({"yes"}), True, 1), p) if p >= level else (Claim("fails", frozenset({"no"}), True, 1), 1.0 - p)
+    if result.rule == "plurality":
+        top = sorted(cands, key=lambda c: (-c.p_win, c.id))[:seats]
+        sure = 1.0 - sum(1.0 - c.p_win for c in top)
+        return (Claim("winner", frozenset(c.id for c in top), True, seats), sure) if sure >= level else None
+    best = min(cands, key=lambda c: (-c.p_outright, c.id))
+    if best.p_outright >= level:
+        return Claim("winner", frozenset({best.id}), True, 1), best.p_outright
+    pairs = sorted(result.runoff_pairs, key=lambda t: (-t[2], t[0], t[1]))
+    if pairs and pairs[0][2] >= level:
+        return Claim("runoff", frozenset(pairs[0][:2]), True, 2), pairs[0][2]
+    return None

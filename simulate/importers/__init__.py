@@ -1,1 +1,0 @@
-"""Importers that turn election offices' result files into racecall scenarios."""

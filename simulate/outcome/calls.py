@@ -1,0 +1,142 @@
+"""Race calls: what is decided at a confidence level, with the Monte Carlo error counted against it.
+
+A call is made only when the *lower* Wilson score bound (one-sided, 99.9%) of
+the outcome's simulated probability is at or above the level, so a short run
+cannot call a race on luck: with ``n`` draws that all agree the bound is about
+``1 - 9.5/n``.
+
+Statuses
+--------
+``too_early``
+    Fewer than ``min_counted_fraction`` of the expected votes are counted (or none):
+    no call, however lopsided the first returns.
+``called``
+    The whole outcome is decided: the winner, the ``seats`` winners (their joint
+    probability bounded below by Bonferroni), a runoff between two named
+    candidates, or a measure passing or failing.
+``runoff``
+    (majority/top_two) no one will clear the threshold, but the pair is not
+    settled; ``winners`` lists the candidates sure to be in the runoff.
+``too_close``
+    Anything else; for plurality races ``winners`` lists seats already decided.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .results import Call
+
+Z_CALL = 3.090232306167813  # one-sided 99.9% normal quantile
+
+
+def lower_bound(p: float, n: int, z: float = Z_CALL) -> float:
+    """Wilson score lower bound of a proportion ``p`` observed in ``n`` draws."""
+    if n == math.inf:
+        return p
+    if n <= 0:
+        return 0.0
+    z2 = z * z
+    centre = p + z2 / (2 * n)
+    spread = z * math.sqrt(max(p * (1 - p), 0.0) / n + z2 / (4 * n * n))
+    return max((centre - spread) / (1 + z2 / n), 0.0)
+
+
+def make_call(rule, seats, ids, names, tally, level, too_early, settled=False) -> Call:
+    """Decide the race at ``level`` from a :class:`simulate.engine.driver.Tally`.
+
+    ``settled``: nothing is left to count, so the outcome is not a Monte Carlo
+    estimate (only exact ties are random) and no error bound is subtracted.
+    """
+    n = math.inf if settled else tally.draws
+    if rule == "plurality":
+        call = _plurality(seats, ids, names, tally.wins / tally.draws, n, level)
+    elif rule == "measure":
+        call = _measure(ids, tally.wins / tally.draws, n, level)
+    else:
+        call = _runoff(ids, names, tally, n, level)
+    if too_early:
+        return Call("too_early", None, (), call.confidence, level,
+                    "Too early to call: too little of the vote is counted.")
+    return call
+
+
+def _pct(p: float) -> str:
+    return f"{100 * p:.1f}%" if p < 0.999 else f"{100 * p:.2f}%" if p < 0.9999 else ">99.99%"
+
+
+def _join(names) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _ranked(values, ids) -> list[int]:
+    """Indices by value, highest first, ties by id (so candidate order never matters)."""
+    return sorted(range(len(ids)), key=lambda j: (-values[j], ids[j]))
+
+
+def _plurality(seats, ids, names, p, n, level) -> Call:
+    order = _ranked(p, ids)
+    decided, missing_lb = [], 0.0
+    for j in order[:seats]:
+        gap = 1.0 - lower_bound(p[j], n)
+        if 1.0 - (missing_lb + gap) < level:
+            break
+        decided.append(int(j))
+        missing_lb += gap
+    top = list(order[:seats])
+    confidence = max(1.0 - float(np.sum(1.0 - p[top])), 0.0)
+    winners = tuple(ids[j] for j in decided)
+    who = _join(names[j] for j in decided) if decided else ""
+    if len(decided) == seats:
+        conf = max(1.0 - float(np.sum(1.0 - p[decided])), 0.0)
+        what = f"{who} wins" if seats == 1 else f"{who} win the {seats} seats"
+        return Call("called", "winner", winners, conf, level, f"Called: {what}, {_pct(conf)} confident.")
+    if decided:
+        text = f"Too close to call: {len(decided)} of {seats} seats decided ({who})."
+    else:
+        text = f"Too close to call: {names[order[0]]} leads with a {_pct(p[order[0]])} chance." if seats == 1 else \
+            "Too close to call: no seat decided yet."
+    return Call("too_close", None, winners, confidence, level, text)
+
+
+def _measure(ids, p, n, level) -> Call:
+    yes = ids.index("yes")
+    p_pass = float(p[yes])
+    if lower_bound(p_pass, n) >= level:
+        return Call("called", "passes", ("yes",), p_pass, level, f"Called: the measure passes, {_pct(p_pass)} confident.")
+    if lower_bound(1 - p_pass, n) >= level:
+        return Call("called", "fails", ("no",), 1 - p_pass, level, f"Called: the measure fails, {_pct(1 - p_pass)} confident.")
+    return Call("too_close", None, (), max(p_pass, 1 - p_pass), level,
+                f"Too close to call: the measure passes with a {_pct(p_pass)} chance.")
+
+
+def _runoff(ids, names, tally, n, level) -> Call:
+    d = tally.draws
+    outright = tally.outright / d
+    best = _ranked(outright, ids)[0]
+    if lower_bound(outright[best], n) >= level:
+        p = float(outright[best])
+        return Call("called", "winner", (ids[best],), p, level, f"Called: {names[best]} wins outright, {_pct(p)} confident.")
+    pairs = tally.pairs / d
+    a, b = min(zip(*np.triu_indices(len(ids), 1)), key=lambda ab: (-pairs[ab], ids[ab[0]], ids[ab[1]]))
+    in_runoff = (tally.advance - tally.outright) / d
+    first, second = sorted((int(a), int(b)), key=lambda j: (-in_runoff[j], ids[j]))
+    p_pair = float(pairs[a, b])
+    if lower_bound(p_pair, n) >= level:
+        return Call("called", "runoff", (ids[first], ids[second]), p_pair, level,
+                    f"Runoff: {names[first]} vs {names[second]}, {_pct(p_pair)} confident.")
+    p_runoff = tally.runoffs / d
+    if lower_bound(p_runoff, n) >= level:
+        sure = [j for j in _ranked(in_runoff, ids) if lower_bound(in_runoff[j], n) >= level]
+        who = f"{_join(names[j] for j in sure)} in it, second place still open" if sure else "both places still open"
+        return Call("runoff", "runoff", tuple(ids[j] for j in sure), p_runoff, level,
+                    f"Runoff, {_pct(p_runoff)} confident: {who}.")
+    confidence = max(float(outright[best]), p_pair)
+    if outright[best] >= p_pair:
+        text = f"Too close to call: {names[best]} wins outright with a {_pct(outright[best])} chance, a runoff {_pct(p_runoff)}."
+    else:
+        text = f"Too close to call: a runoff ({_pct(p_runoff)}), most likely {names[first]} vs {names[second]}."
+    return Call("too_close", None, (), confidence, level, text)

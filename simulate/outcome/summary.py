@@ -1,0 +1,103 @@
+"""Turn a :class:`~simulate.engine.driver.Tally` into a :class:`~simulate.outcome.results.RaceResult`."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..engine.driver import Tally
+from ..scenario.centre import counted_fraction
+from ..scenario.records import Count, Scenario
+from .calls import make_call
+from .results import CandidateResult, Hurdle, RaceResult, ShareInterval
+
+
+def standing(ids: tuple[str, ...], counted: tuple[int, ...]) -> list[int]:
+    """Candidate indices by counted votes, most first; ties by id so that input order never matters."""
+    return sorted(range(len(ids)), key=lambda j: (-counted[j], ids[j]))
+
+
+def hurdle(scenario: Scenario, count: Count) -> Hurdle:
+    """What the trailing side needs from the remaining votes (at the remaining estimate).
+
+    The runner-up (for ``seats`` N: the first candidate outside the N seats) must
+    take a share ``s`` of the remaining votes with ``c_r + sR > c_l + (1 - o - s)R``,
+    the other candidates keeping their counted share ``o`` of it; a value above
+    1 means only a larger remaining count could do it.  For majority/top_two with
+    the leader above the threshold, ``leader_needs_share_of_remaining`` is the
+    share that keeps the leader above it; for a measure, the losing side's share
+    needed to flip the result.
+    """
+    race, ids, counted = scenario.race, scenario.ids, count.counted
+    total, remaining = float(sum(counted)), float(count.remaining.estimate)
+    if remaining <= 0 or total <= 0:
+        return Hurdle(None, None)
+    if race.rule == "measure":
+        yes = counted[ids.index("yes")]
+        needed = (race.threshold * (total + remaining) - yes) / remaining
+        if yes / total > race.threshold:
+            return Hurdle("no", 1.0 - needed)
+        return Hurdle("yes", needed)
+    order = standing(ids, counted)
+    if len(order) < 2:
+        return Hurdle(None, None)
+    pos = race.seats if race.rule == "plurality" else 1
+    if pos >= len(order):
+        return Hurdle(None, None)
+    lead, chaser = order[pos - 1], order[pos]
+    others = (total - counted[lead] - counted[chaser]) / total
+    needs = (counted[lead] - counted[chaser] + (1.0 - others) * remaining) / (2.0 * remaining)
+    leader_needs = None
+    if race.rule != "plurality" and counted[lead] / total > race.threshold:
+        leader_needs = (race.threshold * (total + remaining) - counted[lead]) / remaining
+    return Hurdle(ids[chaser], needs, leader_needs)
+
+
+def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int) -> RaceResult:
+    race, ids = scenario.race, scenario.ids
+    names = tuple(c.name for c in scenario.candidates)
+    n = tally.draws
+    counted = count.counted
+    total = sum(counted)
+    fraction = counted_fraction(count)
+    runoff_rule = race.rule in ("majority", "top_two")
+    candidates = []
+    for j, cand in enumerate(scenario.candidates):
+        p_win = tally.wins[j] / n
+        candidates.append(CandidateResult(
+            id=cand.id, name=cand.name, counted=counted[j],
+            share_counted=counted[j] / total if total else 0.0,
+            p_win=float(p_win), p_win_se=math.sqrt(p_win * (1 - p_win) / n),
+            p_outright=float(tally.outright[j] / n) if race.rule != "plurality" else None,
+            p_advance=float(tally.advance[j] / n) if runoff_rule else None,
+            p_first=float(tally.first[j] / n),
+            share_final=ShareInterval(float(tally.share_sum[j] / n), tally.share_quantile(j, 0.05), tally.share_quantile(j, 0.95)),
+        ))
+    ranked = standing(ids, counted)
+    leader = ranked[0] if total else None
+    margin = {}
+    if len(ids) > 1:
+        margin = {"margin_final": {"candidates": [ids[ranked[0]], ids[ranked[1]]], "mean": round(tally.margin_mean(), 7),
+                                   "low": round(tally.margin_quantile(0.05), 7), "high": round(tally.margin_quantile(0.95), 7)}}
+    pairs = []
+    if runoff_rule:
+        for a, b in zip(*np.nonzero(tally.pairs)):
+            pairs.append((ids[a], ids[b], float(tally.pairs[a, b] / n)))
+        pairs.sort(key=lambda t: -t[2])
+    too_early = total == 0 or fraction < scenario.simulation.min_counted_fraction
+    settled = count.remaining.exact and count.remaining.estimate == 0
+    call = make_call(race.rule, race.seats, ids, names, tally, scenario.simulation.call_confidence, too_early, settled)
+    return RaceResult(
+        race=race.name, rule=race.rule, as_of=count.as_of, draws=n, seed=seed,
+        leader=ids[leader] if leader is not None else None,
+        candidates=tuple(candidates),
+        p_leader_overtaken=float(1.0 - tally.first[leader] / n) if leader is not None else 0.0,
+        hurdle=hurdle(scenario, count),
+        p_recount=tally.recounts / n,
+        p_runoff=tally.runoffs / n if runoff_rule else None,
+        runoff_pairs=tuple(pairs),
+        counted_fraction=fraction,
+        call=call,
+        extra=margin,
+    )

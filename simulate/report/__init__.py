@@ -1,0 +1,1 @@
+"""What people read: text tables, plots and the progress bar, drawn from results."""

@@ -1,0 +1,119 @@
+"""Frozen dataclasses describing a race: what the loader produces and the engine consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RULES = ("plurality", "majority", "top_two", "measure")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Remaining:
+    """Votes in this race not yet counted.
+
+    ``low``/``high`` bound a 90% interval; when both are ``None`` the estimate
+    is taken as exact.
+    """
+
+    estimate: int
+    low: int | None = None
+    high: int | None = None
+
+    @property
+    def exact(self) -> bool:
+        return self.low is None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One stratum of the count: a county, precinct, vote type or county x vote type."""
+
+    id: str
+    type: str
+    counted: tuple[int, ...]
+    remaining: Remaining
+    baseline: tuple[float, ...] | None = None  # shares in a comparable past election
+
+
+@dataclass(frozen=True)
+class Count:
+    """The count at one moment: votes counted per candidate (in candidate order).
+
+    With ``units``, ``counted`` and ``remaining.estimate`` are their sums (and
+    ``remaining.low``/``high`` the sums of theirs, for display only).
+    """
+
+    as_of: str | None
+    counted: tuple[int, ...]
+    remaining: Remaining
+    units: tuple[Unit, ...] = ()
+
+
+@dataclass(frozen=True)
+class Race:
+    name: str
+    date: str | None
+    rule: str
+    threshold: float
+    seats: int
+    recount_margin: float
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Shares expected before the count (last comparable election, polls), and how far off they may be."""
+
+    shares: tuple[float, ...]
+    uncertainty: float
+
+
+@dataclass(frozen=True)
+class Model:
+    """How the remaining vote may split (see :mod:`simulate.model.lump` and :mod:`simulate.model.units`)."""
+
+    shift: tuple[float, ...]
+    uncertainty: float
+    tail_df: float  # 0 means normal errors; otherwise Student-t with this many degrees of freedom
+    early_count: float  # f0: the spread grows by sqrt(1 + f0 / counted fraction)
+    type_uncertainty: float
+    unit_uncertainty: float
+    unit_prior_ballots: float
+    prior: Prior | None  # defaults: simulate.scenario.schema.DEFAULTS, applied by the loader
+
+
+@dataclass(frozen=True)
+class Simulation:
+    draws: int
+    seed: int
+    call_confidence: float
+    min_counted_fraction: float
+    precision: float | None = None
+    max_draws: int = 100_000_000
+
+
+@dataclass(frozen=True)
+class Scenario:
+    source: str
+    race: Race
+    candidates: tuple[Candidate, ...]
+    count: Count
+    model: Model
+    simulation: Simulation
+    snapshots: tuple[Count, ...] = ()
+    final: Count | None = None
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.candidates)
+
+    def at(self, count: Count) -> "Scenario":
+        """The same race with another count in place of ``count`` (used by replay)."""
+        from dataclasses import replace
+
+        return replace(self, count=count)

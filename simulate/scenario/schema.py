@@ -1,0 +1,74 @@
+"""The scenario schema: every key, its type, its bounds and its default, in one place.
+
+The loader (:mod:`simulate.scenario.loader`) checks a scenario against these
+declarations and nothing else; a key not declared here is rejected.
+"""
+
+from __future__ import annotations
+
+# Top-level sections: name -> required?
+SECTIONS = {
+    "race": True,
+    "candidates": True,
+    "count": True,
+    "model": False,
+    "simulation": False,
+    "snapshots": False,
+    "final": False,
+}
+
+RACE_KEYS = ("name", "date", "rule", "threshold", "seats", "recount_margin")
+CANDIDATE_KEYS = ("id", "name", "party")
+COUNT_KEYS = ("as_of", "counted", "remaining", "units", "units_csv")
+UNIT_KEYS = ("id", "type", "counted", "remaining", "baseline")
+UNIT_ID_PATTERN = r"^[A-Za-z0-9_./ -]+$"
+PRIOR_KEYS = ("shares", "uncertainty")
+FINAL_KEYS = ("as_of", "counted")
+REMAINING_KEYS = ("estimate", "low", "high")
+MODEL_KEYS = ("calibration", "shift", "uncertainty", "tail_df", "early_count", "type_uncertainty", "unit_uncertainty", "unit_prior_ballots", "prior")
+SIMULATION_KEYS = ("draws", "seed", "call_confidence", "min_counted_fraction", "precision", "max_draws")
+
+DEFAULTS = {
+    "race.threshold": 0.5,
+    "race.seats": 1,
+    "race.recount_margin": 0.005,
+    # The share model's defaults, fitted on the Los Angeles County 2024 primary count
+    # history (scenarios/calibration/la-county-2024-primary.yaml, from `racecall
+    # calibrate`; the README gives the evidence and the test on the 2024 general):
+    # - uncertainty: the standard deviation of a 50% candidate's share of the
+    #   remaining vote in a two-way race (simulate.model.lump has the full definition);
+    # - tail_df: Student-t degrees of freedom of the share errors, matching the
+    #   kurtosis of the late shifts (simulate.model.late_shift);
+    # - early_count: the spread grows by sqrt(1 + early_count / f) when only a
+    #   fraction f of the expected vote is counted: an early count is rarely a fair sample.
+    "model.uncertainty": 0.045,
+    "model.tail_df": 8.1,
+    "model.early_count": 0.15,
+    # Units (simulate.model.units): spread of each vote type's and each unit's remaining
+    # shares around the race-wide error, and the weight (in ballots) of a unit's
+    # fallback centre against its own counted ballots.
+    "model.type_uncertainty": 0.03,
+    "model.unit_uncertainty": 0.05,
+    "model.unit_prior_ballots": 200.0,
+    "simulation.draws": 1_000_000,
+    "simulation.seed": 0,
+    "simulation.call_confidence": 0.995,
+    "simulation.min_counted_fraction": 0.05,
+    # Optional: keep drawing until every reported probability's standard error is
+    # at most this (or the call is settled either way), up to max_draws.
+    "simulation.precision": None,
+    "simulation.max_draws": 100_000_000,
+}
+
+# Bounds that keep a run meaningful and a machine alive.
+MAX_VOTES = 10_000_000_000
+MAX_DRAWS = 1_000_000_000
+MAX_CANDIDATES = 200
+MAX_SNAPSHOTS = 10_000
+MAX_UNITS = 100_000
+SHARE_SUM_TOLERANCE = 1e-3
+MAX_FILE_BYTES = 20_000_000
+MAX_SEED = 2**63 - 1
+SHIFT_SUM_TOLERANCE = 1e-6
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+MEASURE_IDS = ("yes", "no")
