@@ -41,50 +41,21 @@ Flags
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ..outcome.results import RaceResult
 from .replay import Replay
+from .standing import Claim, claim_of, compatible  # noqa: F401 (Claim, compatible: re-exported)
 
 RETRACTED = "retracted"
 WITHDRAWN = "withdrawn"
 WINNER_NOT_LEADING = "winner_not_leading"
 
 
-@dataclass(frozen=True)
-class Claim:
-    """What a call says about the final outcome (see the module docstring)."""
-
-    kind: str  # winner | runoff | passes | fails
-    members: frozenset
-    exact: bool
-    places: int | None  # size of an exact outcome of this kind, when known
-
-
 def claim(result: RaceResult, seats: int | None = None) -> Claim | None:
     """The claim made by ``result.call``, or ``None`` when it claims nothing."""
     call = result.call
-    members = frozenset(call.winners)
-    if call.status == "called":
-        return Claim(call.outcome, members, True, len(members))
-    if call.status == "runoff":
-        return Claim("runoff", members, False, 2)
-    if call.status == "too_close" and result.rule == "plurality" and members:
-        return Claim("winner", members, False, seats)
-    return None
-
-
-def compatible(a: Claim, b: Claim) -> bool:
-    """Whether some final outcome satisfies both claims."""
-    if a.kind != b.kind:
-        return False
-    if a.exact and b.exact:
-        return a.members == b.members
-    if a.exact or b.exact:
-        exact, partial = (a, b) if a.exact else (b, a)
-        return partial.members <= exact.members
-    places = a.places if a.places is not None else b.places
-    return places is None or len(a.members | b.members) <= places
+    return claim_of(call.status, call.outcome, call.winners, result.rule, seats)
 
 
 def snapshot_flags(replay: Replay, threshold: float | None = None, seats: int | None = None) -> tuple[tuple[str, ...], ...]:
