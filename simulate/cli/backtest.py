@@ -39,6 +39,8 @@ def add_history_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--confidence", type=_level, default=0.995, help="call level (default 0.995)")
     parser.add_argument("--workers", type=_positive_int, default=DEFAULT_WORKERS, help=f"contests simulated at once, in threads (default {DEFAULT_WORKERS})")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="run the contests on Dask: 'local' (a local cluster of "
+                        "--workers processes) or a scheduler's address (tcp://host:8786); same numbers")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -61,7 +63,7 @@ def run(args) -> int:
         overrides = read_calibration(args.calibration).model_overrides()
     history = load_history(args.history, args.kind, args.pass_rates)
     report = backtest(history.scenarios, draws=args.draws, seed=args.seed, call_confidence=args.confidence,
-                      model_overrides=overrides, workers=args.workers)
+                      model_overrides=overrides, workers=args.workers, scheduler=args.scheduler)
     if args.json:
         out = report.to_dict()
         out["skipped"] = [{"contest": c, "reason": r} for c, r in history.skipped]

@@ -65,6 +65,7 @@ def run(args) -> int:
                        uncertainties=args.uncertainty, tail_dfs=args.tail_df, early_counts=args.early_count,
                        draws=args.draws, seed=args.seed,
                        call_confidence=args.confidence, min_coverage=args.min_coverage, workers=args.workers,
+                       scheduler=args.scheduler,
                        progress=progress)
     try:
         write_calibration(result, args.out)

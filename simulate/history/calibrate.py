@@ -52,11 +52,19 @@ def _metrics(report: BacktestReport) -> dict:
 def calibrate(scenarios, *, fitted_on=(), criterion: str = "log_loss", uncertainties=UNCERTAINTY_GRID,
               tail_dfs=TAIL_DF_GRID, early_counts=EARLY_COUNT_GRID, draws: int = DEFAULT_DRAWS, seed: int = 0,
               call_confidence: float = 0.995, min_coverage: float | None = MIN_COVERAGE, workers: int | None = None,
-              progress=None) -> Calibration:
+              progress=None, scheduler: str | None = None, _client=None) -> Calibration:
     """Grid search (see the module docstring); ``progress(point_dict)`` is called after each point.
 
     Every point uses the same seeds, so points differ by the model only, not by Monte Carlo luck.
     """
+    if scheduler is not None:  # one cluster for the whole grid
+        from .distributed import connect
+
+        with connect(scheduler, workers) as client:
+            return calibrate(scenarios, fitted_on=fitted_on, criterion=criterion, uncertainties=uncertainties,
+                             tail_dfs=tail_dfs, early_counts=early_counts, draws=draws, seed=seed,
+                             call_confidence=call_confidence, min_coverage=min_coverage, workers=workers,
+                             progress=progress, _client=client)
     if criterion not in CRITERIA:
         raise RacecallError(f"criterion must be one of {', '.join(CRITERIA)}, got {criterion!r}")
     scenarios = tuple(scenarios)
@@ -76,7 +84,7 @@ def calibrate(scenarios, *, fitted_on=(), criterion: str = "log_loss", uncertain
                 overrides = check_overrides({"uncertainty": u, "tail_df": tail_df,
                                              **({} if early is None else {"early_count": early})})
                 report = backtest(scenarios, draws=draws, seed=seed, call_confidence=call_confidence,
-                                  model_overrides=overrides, workers=workers, naive=False)
+                                  model_overrides=overrides, workers=workers, naive=False, scheduler=_client)
                 point = _point(overrides, report)
                 grid.append(point)
                 if progress is not None:
