@@ -1,0 +1,147 @@
+"""Releases of a results feed: what ``racecall watch`` reads.
+
+A release is the feed at one moment: ``as_of``, a ``key`` that is unique and
+sorts in publication order, ``final`` (the count is complete) and ``contests``,
+``(slug, scenario mapping)`` pairs loadable by
+:func:`simulate.load_scenario_dict`, whose ``count.remaining`` is the remaining
+vote as known then.
+
+Feeds come from :mod:`simulate.feeds` (``minnesota.releases`` for the
+Minnesota Secretary of State's media files, ``la_county.releases`` for a Los
+Angeles County ``timeframes.json``).  Where a feed module does not offer
+``releases`` the LA County timeframes are turned into releases here from
+:func:`simulate.feeds.la_county.scenarios_from_timeframes`: release ``j`` holds
+each contest's ``j``-th snapshot, and the last release the final count
+(nothing remaining, ``final`` true).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import RacecallError
+
+#: Largest feed document fetched from a URL (bytes).
+MAX_FETCH = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Release:
+    """The feed at one moment (see the module docstring)."""
+
+    as_of: str | None
+    key: str
+    final: bool
+    contests: tuple
+
+
+def kind_of(source: str) -> str:
+    """``url``, ``archive`` (played back once) or ``local`` (a file or folder re-read when it changes)."""
+    if source.startswith(("http://", "https://")):
+        return "url"
+    path = Path(source)
+    if not path.exists():
+        raise RacecallError(f"{source}: no such file or folder")
+    if path.is_file() and path.name.endswith((".tar.xz", ".tar.gz", ".tar", ".tgz", ".txz")):
+        return "archive"
+    return "local"
+
+
+def releases(source, *, kind: str = "general", pass_rates=None) -> Iterator[Release]:
+    """Every release the source holds now, oldest first."""
+    path = Path(source)
+    if path.is_dir() and not any(path.glob("*.json")) or path.name.endswith((".tar.xz", ".txz", ".tar", ".tgz", ".tar.gz")):
+        yield from _minnesota(path)
+        return
+    if path.is_dir():
+        files = sorted(path.glob("*.json"))
+        path = next((f for f in files if f.name == "timeframes.json"), files[0])
+    yield from _la_county(path, kind, pass_rates)
+
+
+def fetch(url: str, into: Path, *, timeout: float = 30.0) -> Path:
+    """Download ``url`` to a file in ``into`` (atomically); returns the file."""
+    from ..files import write_bytes
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - the user's own feed
+            data = response.read(MAX_FETCH + 1)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise FeedUnavailable(f"{url}: {getattr(exc, 'reason', exc)}") from None
+    if len(data) > MAX_FETCH:
+        raise RacecallError(f"{url}: the feed is larger than {MAX_FETCH:,} bytes")
+    name = Path(urllib.request.urlparse(url).path).name or "feed.json"
+    into.mkdir(parents=True, exist_ok=True)
+    return write_bytes(into / name, data)
+
+
+class FeedUnavailable(RacecallError):
+    """The feed could not be read this time (network down, server error); try again later."""
+
+
+def digest(mapping) -> str:
+    """A short, stable fingerprint of a scenario mapping: a contest is re-simulated only when it changes."""
+    text = json.dumps(mapping, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _minnesota(path: Path) -> Iterator[Release]:
+    try:
+        from ..feeds import minnesota
+    except ImportError:
+        raise RacecallError(f"{path}: reading Minnesota feeds needs simulate.feeds.minnesota") from None
+    for release in minnesota.releases(path):
+        yield Release(release.as_of, str(release.key), bool(release.final), tuple(release.contests))
+
+
+def _la_county(path: Path, kind: str, pass_rates) -> Iterator[Release]:
+    from ..feeds import la_county
+
+    if hasattr(la_county, "releases"):
+        for release in la_county.releases(path, kind, pass_rates=pass_rates):
+            yield Release(release.as_of, str(release.key), bool(release.final), tuple(release.contests))
+        return
+    yield from _la_timeframes(path, kind, pass_rates)
+
+
+def _la_timeframes(path: Path, kind: str, pass_rates) -> Iterator[Release]:
+    """The local adapter: a timeframes history as releases (module docstring)."""
+    from ..feeds import la_county
+
+    overrides = la_county.measure_overrides_from_results(pass_rates) if pass_rates else None
+    try:
+        report = la_county.scenarios_from_timeframes(path, kind, overrides)
+    except la_county.ImportFormatError as exc:
+        raise RacecallError(str(exc)) from None
+    histories = [(slug, s) for slug, s in report.scenarios if s.get("snapshots")]
+    if not histories:
+        return
+    n = max(len(s["snapshots"]) for _, s in histories) + 1
+    for j in range(n):
+        contests, as_of = [], None
+        for slug, s in histories:
+            snaps = s["snapshots"]
+            if j < len(snaps):
+                count = copy.deepcopy(snaps[j])
+            else:
+                count = {"as_of": s["final"]["as_of"], "counted": dict(s["final"]["counted"]), "remaining": 0}
+            as_of = as_of or count["as_of"]
+            contests.append((slug, {"race": s["race"], "candidates": s["candidates"], "count": count}))
+        yield Release(as_of, f"{j + 1:04d} {as_of}", j == n - 1, tuple(contests))
+
+
+def scratch_dir(out: Path) -> Path:
+    """Where fetched feed documents are kept (inside the output directory)."""
+    d = Path(out) / ".feed"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+__all__ = ["Release", "FeedUnavailable", "digest", "fetch", "kind_of", "releases", "scratch_dir"]

@@ -1,0 +1,153 @@
+"""The watch loop: each new release of a feed simulated, stored and published.
+
+For every release not yet in the database (by ``key``): each contest whose
+scenario changed since its last release is loaded and simulated (all of them
+side by side with :func:`simulate.run_many`, ``draws`` each), its standing
+call advanced (:mod:`simulate.history.standing`), its events found
+(:mod:`simulate.live.events`); then the release, results, calls and events
+are committed in one transaction (:mod:`simulate.live.store`) and the pages
+rewritten (:mod:`simulate.report.page`).  A contest whose scenario did not
+change keeps its result: with the same seed a new run would give the same
+numbers bit for bit.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..errors import RacecallError
+from ..history.standing import RETRACT_LEVEL
+from . import events as ev
+from .sources import Release, digest
+from .store import Store
+
+#: Draws per contest and release unless told otherwise (the Monte Carlo error of a
+#: probability is then at most 0.35 points; calls stay protected by their bound).
+DRAWS = 20_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    draws: int | None = DRAWS
+    seed: int | None = None
+    threads: int | None = None
+    precision: float | None = None
+    retract_level: float = RETRACT_LEVEL
+    title: str | None = None
+
+
+@dataclass
+class Timing:
+    """Seconds spent per stage of one release."""
+
+    release: str
+    contests: int = 0
+    simulated: int = 0
+    load: float = 0.0
+    simulate: float = 0.0
+    calls: float = 0.0
+    store: float = 0.0
+    pages: float = 0.0
+    skipped: list = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return self.load + self.simulate + self.calls + self.store + self.pages
+
+
+class Watcher:
+    """The state of one watched feed: its store, and every contest's latest result and call."""
+
+    def __init__(self, out, settings: Settings = Settings()):
+        self.out = Path(out)
+        self.settings = settings
+        self.store = Store(self.out)
+        self.keys = self.store.keys()
+        self.latest = self.store.contests()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def process(self, release: Release, on_event: Callable[[dict], None] | None = None) -> Timing | None:
+        """Simulate, store and publish one release; ``None`` if it was stored already."""
+        if release.key in self.keys:
+            return None
+        from ..outcome.runner import run_many
+        from ..scenario.loader import load_scenario_dict
+
+        timing = Timing(release.key, contests=len(release.contests))
+        t = time.perf_counter()
+        todo = []
+        for slug, mapping in release.contests:
+            d = digest(mapping)
+            known = self.latest.get(slug)
+            if known is not None and known.digest == d:
+                continue
+            try:
+                scenario = load_scenario_dict(mapping, source=slug)
+            except RacecallError as exc:
+                timing.skipped.append((slug, str(exc)))
+                continue
+            todo.append((slug, d, scenario))
+        timing.load = time.perf_counter() - t
+        t = time.perf_counter()
+        s = self.settings
+        results = run_many([sc for _, _, sc in todo], draws=None if s.precision else s.draws, seed=s.seed,
+                           threads=s.threads, precision=s.precision)
+        timing.simulate = time.perf_counter() - t
+        timing.simulated = len(results)
+        t = time.perf_counter()
+        seq = self.store.last_seq() + 1
+        changed, standing, found = [], {}, []
+        for (slug, d, scenario), result in zip(todo, results):
+            known = self.latest.get(slug)
+            data = with_remaining(result.to_dict(), scenario)
+            call, events = ev.step(slug, known.result if known else None, ev.standing_from(known.standing if known else None),
+                                   result, seq, retract_level=s.retract_level)
+            changed.append((slug, d, data))
+            standing[slug] = ev.standing_to(call)
+            found += events
+        timing.calls = time.perf_counter() - t
+        t = time.perf_counter()
+        seq = self.store.record(release, changed, standing, found, timing.load + timing.simulate + timing.calls)
+        self.keys.add(release.key)
+        from .store import Contest
+
+        for slug, d, data in changed:
+            self.latest[slug] = Contest(slug, d, seq, data, standing[slug])
+        timing.store = time.perf_counter() - t
+        t = time.perf_counter()
+        self.publish(slug for slug, _, _ in changed)
+        timing.pages = time.perf_counter() - t
+        if on_event is not None:
+            for slug, kind, text, data in found:
+                on_event({"release": release.key, "as_of": release.as_of, "slug": slug, "race": self.latest[slug].result["race"],
+                          "kind": kind, "text": text, **data})
+        return timing
+
+    def publish(self, slugs=None) -> None:
+        """Rewrite ``index.html`` and the pages of ``slugs`` (all contests when ``None``)."""
+        from ..report import page
+
+        releases = self.store.releases()
+        if not releases:
+            return
+        contests = [dict(slug=c.slug, result=c.result, standing=c.standing) for c in self.latest.values()]
+        page.write_index(self.out, contests, releases, self.store.events(limit=60), title=self.settings.title)
+        wanted = self.latest if slugs is None else list(slugs)
+        as_of = {r["seq"]: r["as_of"] for r in releases}
+        for slug in wanted:
+            history = [(as_of[q], r) for q, r in self.store.history(slug)]
+            c = self.latest[slug]
+            page.write_contest(self.out, slug, history, c.standing, self.store.events(slug=slug))
+
+
+def with_remaining(data: dict, scenario) -> dict:
+    """The result's JSON with ``remaining`` (what the model used) when the result does not carry it."""
+    if "remaining" not in data:
+        r = scenario.count.remaining
+        data["remaining"] = {"estimate": r.estimate, "low": r.low, "high": r.high}
+    return data
