@@ -94,7 +94,8 @@ def test_truth_notes_ties_and_breaks_them_by_id():
 
 def test_predicted_ids_leave_out_what_the_rules_decide():
     assert bt.predicted_ids(make_scenario({"a": 1, "b": 2}, seats=2)) == ()
-    assert bt.predicted_ids(make_scenario({"a": 1, "b": 2}, rule="top_two")) == ()
+    assert bt.predicted_ids(make_scenario({"a": 1, "b": 2}, rule="top_two")) == ("a", "b")  # the leader may win outright
+    assert bt.predicted_ids(make_scenario({"a": 1}, rule="majority")) == ()
     assert bt.predicted_ids(make_scenario({"a": 1, "b": 2, "c": 3}, rule="top_two")) == ("a", "b", "c")
     assert bt.predicted_ids(make_scenario({"yes": 1, "no": 2}, rule="measure")) == ("yes",)
 
@@ -119,6 +120,34 @@ def test_score_by_hand():
     assert (wrong.snapshot, wrong.as_of, wrong.call, wrong.truth) == (1, "2024-11-06", "B elected", "A elected")
     assert "B elected" in report.text() and "final: A elected" in report.text()
     assert report.to_dict()["wrong_calls"][0]["contest"] == "Hand-made"
+
+
+def test_two_candidate_top_two_is_scored_on_winning_outright():
+    """Above the threshold the leader wins outright; below it, both go to a runoff."""
+    settings = {"draws": 1, "seed": 0, "call_confidence": 0.995, "uncertainty": 0.05, "tail_df": 0.0}
+    res = make_result({"a": 58, "b": 42}, {"a": 1.0, "b": 1.0}, rule="top_two",
+                      intervals={"a": (0.55, 0.60), "b": (0.40, 0.45)})
+    res = dataclasses.replace(res, candidates=tuple(dataclasses.replace(c, p_outright=0.8 if c.id == "a" else 0.0)
+                                                    for c in res.candidates))
+    outright = bt.score((make_scenario({"a": 61, "b": 39}, rule="top_two", threshold=0.6),), [((res,),)], settings)
+    assert outright.predictions == 2 and outright.brier == pytest.approx((0.2 ** 2 + 0.0) / 2)
+    runoff = bt.score((make_scenario({"a": 59, "b": 41}, rule="top_two", threshold=0.6),), [((res,),)], settings)
+    assert runoff.brier == pytest.approx((0.8 ** 2 + 0.0) / 2)
+    # The two intervals are complementary: counted once per snapshot.
+    assert (outright.intervals, outright.coverage90) == (1, 0.0)
+    assert (runoff.intervals, runoff.coverage90) == (1, 1.0)
+
+
+def test_coverage_counts_two_way_and_measure_intervals_once():
+    settings = {"draws": 1, "seed": 0, "call_confidence": 0.995, "uncertainty": 0.05, "tail_df": 0.0}
+    measure = make_result({"yes": 45, "no": 55}, {"yes": 0.25, "no": 0.75}, rule="measure",
+                          intervals={"yes": (0.35, 0.45), "no": (0.55, 0.65)})
+    report = bt.score((make_scenario({"yes": 40, "no": 60}, rule="measure"),), [((measure, measure),)], settings)
+    assert (report.intervals, report.coverage90) == (2, 1.0)
+    three = make_result({"a": 50, "b": 40, "c": 10}, {"a": 0.7, "b": 0.3, "c": 0.0},
+                        intervals={"a": (0.5, 0.7), "b": (0.35, 0.45), "c": (0.2, 0.3)})
+    report = bt.score((make_scenario({"a": 60, "b": 30, "c": 10}),), [((three,),)], settings)
+    assert (report.intervals, report.coverage90) == (3, pytest.approx(1 / 3))
 
 
 def test_measure_scores_one_prediction_per_snapshot():

@@ -16,10 +16,13 @@ Predictions
     ``p_advance`` (majority/top_two: elected outright or in the runoff); a
     measure gives one prediction, ``P(passes)`` = ``p_win`` of ``yes``.  The
     outcome is 1 if the candidate is among the winners (the runoff pair), else 0.
-    Contests where the rules alone decide every prediction (plurality with as
-    many seats as candidates; majority/top_two with at most two candidates,
-    where both always advance) score 0 whatever the model does: their
-    predictions are left out and counted in ``fixed_predictions``.
+    A majority/top_two contest with exactly two candidates is not decided by
+    the rules: both reach a runoff only if neither clears the threshold, so
+    its prediction is ``p_outright`` (= ``p_win``) and the outcome 1 when the
+    candidate wins outright.  Contests where the rules alone decide every
+    prediction (plurality with as many seats as candidates; one candidate)
+    score 0 whatever the model does: their predictions are left out and
+    counted in ``fixed_predictions``.
 
 Metrics (over the :math:`N` predictions :math:`p_i` with outcomes :math:`y_i`)
     ``brier`` :math:`= \frac1N\sum (p_i - y_i)^2`; ``brier_naive`` the same for
@@ -30,9 +33,12 @@ Metrics (over the :math:`N` predictions :math:`p_i` with outcomes :math:`y_i`)
     ``log_loss`` :math:`= -\frac1N\sum y_i\ln p_i + (1-y_i)\ln(1-p_i)` with
     :math:`p` clipped to :math:`[10^{-6}, 1-10^{-6}]`; ``ece``
     :math:`= \sum_b \frac{n_b}{N}\,|\bar p_b - \bar y_b|` over 10 equal-width
-    bins (:math:`p = 1` in the last); ``coverage90`` the share of (candidate,
-    snapshot) 90% intervals of the final share (``share_final.low/high``)
-    containing the final share, over contests with at least two candidates.
+    bins (:math:`p = 1` in the last); ``coverage90`` the share of 90%
+    intervals of the final share (``share_final.low/high``) containing the
+    final share, one per (candidate, snapshot) over contests with at least
+    three candidates and one per snapshot (the first candidate's) in a contest
+    of two -- a measure or a two-way race, whose two intervals are
+    complementary (:math:`s_b = 1 - s_a`) and would count one event twice.
 
 Calls
     ``calls`` counts (contest, snapshot) pairs with status ``called`` or
@@ -108,15 +114,35 @@ def predicted_ids(scenario: Scenario) -> tuple[str, ...]:
         return ("yes",)
     if race.rule == "plurality" and race.seats >= len(ids):
         return ()
-    if race.rule in ("majority", "top_two") and len(ids) <= 2:
+    if len(ids) < 2:
         return ()
     return ids
 
 
 def prediction(result, cid: str) -> float:
-    """P(``cid`` is among the eventual winners) from one snapshot's result."""
+    """P(``cid`` is among the eventual winners) from one snapshot's result
+    (two-candidate majority/top_two: P(``cid`` wins outright))."""
     c = result.candidate(cid)
-    return c.p_advance if result.rule in ("majority", "top_two") else c.p_win
+    if result.rule in ("majority", "top_two"):
+        return c.p_outright if len(result.candidates) == 2 else c.p_advance
+    return c.p_win
+
+
+def outcome(t: Truth, cid: str, candidates: int, rule: str) -> float:
+    """The outcome scored against :func:`prediction`: 1 if ``cid`` is among the
+    winners (two-candidate majority/top_two: elected outright), else 0."""
+    if rule in ("majority", "top_two") and candidates == 2:
+        return 1.0 if t.outcome == "winner" and cid in t.winners else 0.0
+    return 1.0 if cid in t.winners else 0.0
+
+
+def interval_hits(result, t: Truth) -> list[bool]:
+    """Whether each counted 90% final-share interval holds the final share (see ``coverage90``)."""
+    cands = result.candidates
+    if len(cands) < 2:
+        return []
+    hits = [c.share_final.low <= s <= c.share_final.high for c, s in zip(cands, t.shares)]
+    return hits[:1] if len(cands) == 2 else hits
 
 
 def brier(p, y) -> float:
