@@ -1,0 +1,147 @@
+"""Remaining vote "as known" for Los Angeles County: the registrar's outstanding-ballot figure, apportioned.
+
+The county's files never say how many ballots are still to count; the registrar
+publishes a countywide figure separately (after election night; news reports quote
+it). Given one, :func:`contest_remaining` shares it among the contests by their share
+of the ballots counted (:func:`simulate.model.expected_vote.apportion`; the county's
+ballots counted are taken as the largest contest total, the top of the ticket) and
+turns it into an interval with the apportioning error table fitted on the *other*
+2024 election (:data:`simulate.feeds.la_tables.TABLES`), widened for the published
+figure's own error: ``low`` times :data:`PUBLISHED_LOW`, ``high`` times
+:data:`PUBLISHED_HIGH`. The size is documented: in 2020 the county's estimate rose
+from 618,200 to 791,200 within two days as mail kept arriving (791.2 / 618.2 = 1.28).
+
+When replaying a history with no published figures (backtests "as known"), the
+registrar's figure is stood in for by the true countywide remaining (the file's last
+release minus the release's county ballots) times :data:`STAND_IN_FACTOR` = 618.2 /
+791.2 = 0.781 -- a figure as low as the one the county published in 2020 -- then
+apportioned as above: never a contest's own final total.
+
+Published figures (``outstanding``) are given per release: a mapping from the release
+number (1-based), its key, or its date (``YYYY-MM-DD``, the latest figure published
+that day) to a ballot count; :func:`read_outstanding` reads them from a CSV or YAML file
+(``release,outstanding`` or ``date,outstanding`` rows).
+"""
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import yaml
+
+from ..model.expected_vote import ErrorTable, apportion, remaining_interval
+
+PUBLISHED_LOW = 0.9
+PUBLISHED_HIGH = 791.2 / 618.2
+STAND_IN_FACTOR = 618.2 / 791.2
+
+
+class OutstandingError(ValueError):
+    """A file of published outstanding-ballot figures cannot be read."""
+
+
+def read_outstanding(path) -> dict:
+    """``{release number | date: ballots}`` from a CSV (header) or YAML mapping (module docstring)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OutstandingError(f"{path}: cannot read: {exc}") from None
+    if p.suffix.lower() in (".yaml", ".yml"):
+        data = yaml.safe_load(text)
+        if not isinstance(data, dict):
+            raise OutstandingError(f"{path}: expected a mapping of release or date to ballots")
+        rows = [(str(k), v) for k, v in data.items()]
+    else:
+        reader = csv.DictReader(text.splitlines())
+        key = next((k for k in ("release", "date", "key") if k in (reader.fieldnames or ())), None)
+        if key is None or "outstanding" not in (reader.fieldnames or ()):
+            raise OutstandingError(f"{path}: needs columns release (or date) and outstanding")
+        rows = [(r[key], r["outstanding"]) for r in reader]
+    out = {}
+    for k, v in rows:
+        try:
+            n = int(str(v).replace(",", "").strip())
+        except ValueError:
+            raise OutstandingError(f"{path}: outstanding for {k!r} is not a whole number: {v!r}") from None
+        if n < 0:
+            raise OutstandingError(f"{path}: outstanding for {k!r} is negative: {n}")
+        out[int(k) if str(k).strip().isdigit() else str(k).strip()] = n
+    return out
+
+
+def published(outstanding, release: int, key: str, as_of: str):
+    """The figure for this release (1-based number, key, then its date), or None."""
+    if outstanding is None:
+        return None
+    if isinstance(outstanding, (int, float)):
+        return outstanding
+    for k in (release, key, as_of[:10]):
+        if k in outstanding:
+            return outstanding[k]
+    return None
+
+
+def contest_remaining(outstanding, contest_votes: int, county_ballots: int, table: ErrorTable) -> dict:
+    """``remaining`` for one contest from a countywide figure (module docstring)."""
+    raw = apportion(outstanding, contest_votes, county_ballots)
+    rem = remaining_interval(raw, contest_votes, table)
+    rem["low"] = min(rem["estimate"], int(math.floor(rem["low"] * PUBLISHED_LOW)))
+    rem["high"] = max(rem["estimate"], int(math.ceil(rem["high"] * PUBLISHED_HIGH)))
+    return rem
+
+
+def _table(kind: str, table):
+    from .la_tables import TABLES
+
+    return table or TABLES.get(f"not {kind}") or TABLES["pooled"]
+
+
+def county_ballots(counts) -> list[int]:
+    """Per release, the county's ballots counted: the largest contest total then."""
+    return [max(sum(c.values()) for c in release) if release else 0 for release in counts]
+
+
+def timeframes_releases(path, kind, pass_rates=None, *, outstanding=None, last_is_final=False,
+                        table=None, stand_in=True):
+    """Every release of a ``timeframes.json`` as a :class:`~simulate.feeds.release.Release`.
+
+    ``outstanding``: published countywide figures (module docstring). Without a figure
+    for a release and with ``stand_in``, the stand-in (true countywide remaining times
+    :data:`STAND_IN_FACTOR`) is used; the file's last release then has no later one to
+    measure by and gets the error table's floor. ``last_is_final``: the last release
+    is the certified count (``remaining: 0``); by default nothing in the file says so.
+    """
+    from .la_county import measure_overrides_from_results, scenarios_from_timeframes
+    from .release import Release
+
+    overrides = measure_overrides_from_results(pass_rates) if pass_rates else None
+    report = scenarios_from_timeframes(path, kind, overrides)
+    t = _table(kind, table)
+    contests = [(slug, s) for slug, s in report.scenarios]
+    if not contests:
+        return
+    n = len(contests[0][1]["snapshots"]) + 1
+    counts = [[(s["snapshots"][j] if j < n - 1 else s["final"])["counted"] for _, s in contests]
+              for j in range(n)]
+    ballots = county_ballots(counts)
+    for j in range(n):
+        as_of = (contests[0][1]["snapshots"][j] if j < n - 1 else contests[0][1]["final"])["as_of"]
+        key = f"{j + 1:03d}"
+        final = last_is_final and j == n - 1
+        figure = published(outstanding, j + 1, key, as_of)
+        if figure is None and stand_in:
+            figure = STAND_IN_FACTOR * max(ballots[-1] - ballots[j], 0)
+        out = []
+        for (slug, s), counted in zip(contests, counts[j]):
+            votes = sum(counted.values())
+            if votes == 0:
+                continue
+            if final:
+                rem = {"estimate": 0}
+            else:
+                rem = contest_remaining(figure or 0, votes, ballots[j], t)
+            out.append((slug, {"race": s["race"], "candidates": s["candidates"],
+                               "count": {"as_of": as_of, "counted": dict(counted), "remaining": rem}}))
+        yield Release(as_of=as_of, key=key, final=final, contests=tuple(out))

@@ -1,0 +1,186 @@
+r"""Expected vote: how many ballots a contest has still to count, from what is published.
+
+Nobody knows a contest's remaining vote on election night; each source below turns
+what a feed publishes into a *raw* estimate :math:`\hat r`, and one calibrated error
+table per source turns the raw estimate into the scenario's ``remaining``
+(estimate and 90% interval).
+
+Sources
+-------
+Jurisdiction-wide outstanding ballots, apportioned (:func:`apportion`).
+    A registrar's published count :math:`O` of ballots still to process in the whole
+    jurisdiction is shared among its contests by each contest's share of the ballots
+    counted so far,
+
+    .. math:: \hat r_c = O \cdot \frac{v_c}{B},
+
+    where :math:`v_c` is the contest's votes counted (its geography and undervote
+    both show in it) and :math:`B` the jurisdiction's ballots counted (the largest
+    contest total, the top of the ticket, when the feed gives no ballot count).
+Precincts reporting, with registration (:func:`precinct_estimate`).
+    With :math:`R` of :math:`T` precincts reported, the unreported precincts are
+    expected to turn out like comparable reported ones (same county, or the state):
+
+    .. math:: \hat r_c = v_c \cdot \frac{T - R}{R} \cdot \frac{\bar g_u}{\bar g_r},
+
+    :math:`\bar g_u, \bar g_r` the mean registered voters of unreported and reported
+    precincts in that geography (``pctstats.txt``); without registration the last
+    factor is 1. At :math:`R = T` this is 0, yet absentee ballots keep arriving after
+    every precinct has reported, so the error table's *floor* keeps the interval open
+    until the feed says the count is final.
+A feed's percent of expected vote (:func:`from_percent_expected`).
+    An AP-style "percent of expected vote" :math:`p` is an observation, not the truth:
+    :math:`\hat r_c = v_c (1/p - 1)`, with the same calibrated error treatment.
+
+Error table (:class:`ErrorTable`, :func:`remaining_interval`)
+    History gives pairs (raw estimate, true remaining) at every release. By the share
+    counted :math:`f = v_c / (v_c + \hat r_c)`, in bands, the table keeps the median
+    :math:`m` and the 5th and 95th percentiles :math:`q_{05}, q_{95}` of the ratio
+    truth ÷ raw estimate, and (over releases whose raw estimate is 0 but whose count
+    was not final) the median :math:`\phi_{50}` and 95th percentile :math:`\phi_{95}`
+    of the late ballots as a share of the votes counted. Then
+
+    .. math::
+
+        \text{estimate} = \max(m \hat r_c,\; \phi_{50} v_c),\quad
+        \text{low} = q_{05} \hat r_c,\quad
+        \text{high} = \max(q_{95} \hat r_c,\; \phi_{95} v_c,\; 1),
+
+    rounded to whole ballots (low down, high up) with low <= estimate <= high.
+    :func:`fit_error_table` computes a table from such pairs; :func:`error_summary`
+    reports each band's median and 90% range of estimate ÷ truth, the figure the
+    README quotes for each source.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Band", "ErrorTable", "apportion", "precinct_estimate", "from_percent_expected",
+           "remaining_interval", "fit_error_table", "error_summary", "BAND_EDGES"]
+
+#: Upper edges of the share-counted bands of an error table.
+BAND_EDGES = (0.5, 0.8, 0.9, 0.95, 0.98, 1.0)
+
+
+@dataclass(frozen=True)
+class Band:
+    """Truth ÷ raw estimate in one band of share counted (``upto`` is its upper edge)."""
+    upto: float
+    median: float
+    low: float
+    high: float
+    n: int = 0
+
+
+@dataclass(frozen=True)
+class ErrorTable:
+    """A source's calibrated error (module docstring); ``fitted_on`` says on what history."""
+    source: str
+    bands: tuple[Band, ...]
+    floor_median: float
+    floor_high: float
+    fitted_on: str = ""
+
+    def band(self, share: float) -> Band:
+        """The band holding share counted ``share`` (the last band above its edge)."""
+        for b in self.bands:
+            if share <= b.upto:
+                return b
+        return self.bands[-1]
+
+
+def apportion(outstanding: float, contest_votes: float, jurisdiction_ballots: float) -> float:
+    """Raw estimate ``outstanding * contest_votes / jurisdiction_ballots`` (0 when nothing is counted)."""
+    if outstanding < 0 or contest_votes < 0:
+        raise ValueError("outstanding ballots and votes must be >= 0")
+    if jurisdiction_ballots <= 0:
+        return 0.0
+    return float(outstanding) * float(contest_votes) / float(jurisdiction_ballots)
+
+
+def precinct_estimate(counted: float, reporting: int, total: int, reg_reported: float | None = None,
+                      reg_unreported: float | None = None, unreported: int | None = None,
+                      reported: int | None = None) -> float:
+    """Raw estimate from precincts reporting (module docstring).
+
+    ``reg_reported`` / ``reg_unreported`` are the registered voters of the reported and
+    unreported precincts of the comparison geography, ``reported`` / ``unreported``
+    how many precincts they are (for the mean registration). A contest with counted
+    votes but no precinct reporting (absentee boards count first) is treated as half
+    a precinct in.
+    """
+    if total <= 0 or reporting >= total:
+        return 0.0
+    r = max(float(reporting), 0.5)
+    raw = float(counted) * (total - reporting) / r
+    if reg_reported and reg_unreported and reported and unreported:
+        raw *= (reg_unreported / unreported) / (reg_reported / reported)
+    return raw
+
+
+def from_percent_expected(counted: float, percent: float) -> float:
+    """Raw estimate ``counted * (1/p - 1)`` from a percent of expected vote ``p`` in (0, 1]."""
+    if not 0 < percent <= 1:
+        raise ValueError(f"percent of expected vote must be in (0, 1], got {percent!r}")
+    return float(counted) * (1.0 / percent - 1.0)
+
+
+def remaining_interval(raw: float, counted: int, table: ErrorTable) -> dict:
+    """The scenario's ``remaining`` ``{estimate, low, high}`` from a raw estimate (module docstring)."""
+    raw = max(float(raw), 0.0)
+    share = counted / (counted + raw) if counted + raw > 0 else 0.0
+    b = table.band(share)
+    estimate = max(b.median * raw, table.floor_median * counted)
+    high = max(b.high * raw, table.floor_high * counted, 1.0)
+    low = min(b.low * raw, estimate)
+    estimate = int(round(estimate))
+    low, high = min(int(math.floor(low)), estimate), max(int(math.ceil(high)), estimate, 1)
+    return {"estimate": estimate, "low": low, "high": high}
+
+
+def _quantiles(values, qs):
+    return [float(np.quantile(values, q)) for q in qs]
+
+
+def fit_error_table(records, source: str, fitted_on: str = "", edges=BAND_EDGES,
+                    min_per_band: int = 20) -> ErrorTable:
+    """Fit an :class:`ErrorTable` from ``(counted, raw, truth)`` records.
+
+    ``truth`` is the true remaining (final total minus counted, at least 0). Records
+    with ``raw > 0`` and ``truth > 0`` fill the bands of share counted; a band with
+    fewer than ``min_per_band`` records borrows the pooled records of its neighbours
+    below. Records with ``raw == 0`` give the floor (``truth / counted``).
+    """
+    rows = [(c, r, t) for c, r, t in records if c > 0]
+    ratio = [(c / (c + r), t / r) for c, r, t in rows if r > 0 and t > 0]
+    floor = [t / c for c, r, t in rows if r == 0]
+    bands, lo_edge, pool = [], 0.0, []
+    for upto in edges:
+        pool = [x for s, x in ratio if lo_edge < s <= upto] or pool
+        lo_edge_used = lo_edge
+        while len(pool) < min_per_band and lo_edge_used > 0:
+            lo_edge_used = max(0.0, lo_edge_used - 0.1)
+            pool = [x for s, x in ratio if lo_edge_used < s <= upto]
+        if not pool:
+            pool = [x for _, x in ratio] or [1.0]
+        m, lo, hi = _quantiles(pool, (0.5, 0.05, 0.95))
+        bands.append(Band(upto, round(m, 4), round(lo, 4), round(hi, 4), len(pool)))
+        lo_edge = upto
+    f50, f95 = _quantiles(floor, (0.5, 0.95)) if floor else (0.0, 0.0)
+    return ErrorTable(source, tuple(bands), round(f50, 6), round(f95, 6), fitted_on)
+
+
+def error_summary(records, edges=BAND_EDGES) -> list[dict]:
+    """Per band of share counted: how many, the median and 90% range of estimate ÷ truth."""
+    out, lo_edge = [], 0.0
+    for upto in edges:
+        x = [r / t for c, r, t in records if c > 0 and t > 0 and lo_edge < c / (c + r) <= upto]
+        if x:
+            m, lo, hi = _quantiles(x, (0.5, 0.05, 0.95))
+            out.append({"share_counted": f"{lo_edge:.2f}-{upto:.2f}", "n": len(x),
+                        "median": round(m, 3), "low": round(lo, 3), "high": round(hi, 3)})
+        lo_edge = upto
+    return out
