@@ -1,0 +1,43 @@
+"""The pooled calibration: each election weighs the same; a fold never looks at the election it holds out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from simulate.history.pooled import Election, Figures, Point, choose, pooled_fit
+from simulate.history.sources import load_history
+
+GENERAL = Path(__file__).parent / "data" / "la-county-2024" / "general" / "timeframes.json"
+
+
+def figures(log_loss, failures=0, coverage=0.9):
+    return Figures(brier=log_loss / 3, brier_naive=None, log_loss=log_loss, ece=0.0, coverage90=coverage,
+                   predictions=10, calls=1, failures=failures, called_by_release=())
+
+
+def test_each_election_weighs_the_same_and_failures_disqualify():
+    # a: best on the big election x alone; b: best on the mean over x and y; c: lowest scores but a wrong call on y
+    a = Point({"uncertainty": 0.03}, {"x": figures(0.10), "y": figures(0.50)})
+    b = Point({"uncertainty": 0.05}, {"x": figures(0.12), "y": figures(0.30)})
+    c = Point({"uncertainty": 0.02}, {"x": figures(0.05), "y": figures(0.20, failures=1)})
+    assert choose([a, b, c], ["x", "y"], "log_loss", 0.88) == (b, True)
+    assert choose([a, b, c], ["x"], "log_loss", 0.88) == (c, True)  # y's wrong call is not seen when y is held out
+    short = Point({"uncertainty": 0.01}, {"x": figures(0.01, coverage=0.80), "y": figures(0.01, coverage=0.95)})
+    assert choose([a, b, short], ["x", "y"], "log_loss", 0.88)[0] == b
+    assert choose([a, b, short], ["x", "y"], "log_loss", None)[0] == short
+    assert choose([c], ["x", "y"], "log_loss", 0.88) == (c, False)  # nothing admissible: says so
+
+
+def test_pooled_fit_folds_score_the_held_out_election_at_the_others_choice():
+    scenarios = load_history(GENERAL, "general").scenarios
+    elections = [Election("first", scenarios[:8]), Election("second", scenarios[8:16])]
+    fit = pooled_fit(elections, uncertainties=(0.02, 0.06), tail_dfs=(0.0,), early_counts=(0.15,), draws=1_000,
+                     workers=1)
+    assert len(fit.points) == 2 and [f.held_out for f in fit.folds] == ["first", "second"]
+    for fold in fit.folds:
+        other = "second" if fold.held_out == "first" else "first"
+        chosen, _ = choose(fit.points, [other], "log_loss", 0.88)
+        assert fold.chosen == chosen.overrides and fold.figures == chosen.figures[fold.held_out]
+    best, feasible = choose(fit.points, ["first", "second"], "log_loss", 0.88)
+    assert fit.calibration.uncertainty == best.overrides["uncertainty"] and fit.calibration.feasible == feasible
+    assert set(fit.calibration.metrics) == {"first", "second"}
