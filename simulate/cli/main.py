@@ -6,14 +6,17 @@ import argparse
 import sys
 
 from ..errors import RacecallError
-from . import backtest, bench, calibrate, imports, replay, run
+from . import backtest, bench, calibrate, imports, replay, run, serve, watch
 
 #: One module per command, each with ``add_parser(subparsers)`` setting ``handler``.
-COMMANDS = (run, replay, backtest, calibrate, imports, bench)
+COMMANDS = (run, replay, backtest, calibrate, imports, watch, serve, bench)
 
 
 def parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
     p = argparse.ArgumentParser(prog="racecall", description="Election-night outcome simulation and race calls.")
+    p.add_argument("--version", action="version", version=f"racecall {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add_parser(sub)

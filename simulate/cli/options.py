@@ -34,12 +34,22 @@ def precision(text: str) -> float:
     return value
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """``--help`` with each option's default, where it has one worth saying (not None or False)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" not in text and action.default not in (None, False, argparse.SUPPRESS) and action.option_strings:
+            text += f" (default: {action.default})"
+        return text
+
+
 def simulation_options(p: argparse.ArgumentParser) -> None:
     """``--draws --seed --threads --precision --quiet --json`` for ``run`` and ``replay``."""
-    p.add_argument("--draws", type=positive_int, help="number of simulated final counts")
-    p.add_argument("--seed", type=seed, help="random seed")
-    p.add_argument("--threads", type=positive_int, help="worker threads (results do not depend on it)")
-    p.add_argument("--precision", type=precision, help="draw until every probability's standard error is at most this")
+    p.add_argument("--draws", type=positive_int, help="number of simulated final counts (default: the scenario's simulation.draws, else 1,000,000)")
+    p.add_argument("--seed", type=seed, help="random seed (default: the scenario's simulation.seed, else 0)")
+    p.add_argument("--threads", type=positive_int, help="worker threads; results do not depend on it (default: the machine's cores)")
+    p.add_argument("--precision", type=precision, help="draw until every probability's standard error is at most this (default: off, a fixed number of draws)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 

@@ -43,6 +43,12 @@ def names_of(result) -> dict[str, str]:
     return {c.id: c.name for c in result.candidates}
 
 
+def _in_seats(candidates, seats) -> set[str]:
+    """The ids inside the first ``seats`` places by counted votes (ties by id)."""
+    ranked = sorted(candidates, key=lambda c: (-c["counted"], c["id"]))
+    return {c["id"] for c in ranked[: seats or 1]}
+
+
 def describe(call: StandingCall, names: dict[str, str]) -> str:
     """A standing call in words: "Jane Doe wins", "runoff: A vs B", "the measure passes"."""
     who = [names.get(w, w) for w in call.winners]
@@ -76,7 +82,13 @@ def step(slug: str, previous: dict | None, standing: StandingCall | None, result
     elif event == "changed":
         text = f"{race}: call changed from {describe(standing, names)} to {describe(new, names)} ({share})"
         events.append((slug, "changed", text, {"was": standing_to(standing), "call": standing_to(new)}))
-    if previous is not None and previous.get("leader") and result.leader and previous["leader"] != result.leader:
+    seats_now, seats_before = _in_seats(result.to_dict()["candidates"], seats), _in_seats(previous["candidates"], seats) if previous else None
+    if seats and seats > 1 and previous is not None and seats_now != seats_before:
+        gained = ", ".join(names[i] for i in sorted(seats_now - seats_before))
+        lost = ", ".join(names.get(i, i) for i in sorted(seats_before - seats_now))
+        text = f"{race}: {gained} now inside the {seats} seats in the count, {lost} outside ({share})"
+        events.append((slug, "leader", text, {"in": sorted(seats_now), "out": sorted(seats_before - seats_now)}))
+    elif previous is not None and previous.get("leader") and result.leader and previous["leader"] != result.leader:
         old = names.get(previous["leader"], previous["leader"])
         text = f"{race}: {names[result.leader]} now leads the count, ahead of {old} ({share})"
         if result.rule == "measure":

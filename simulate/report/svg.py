@@ -16,7 +16,7 @@ import html
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 MAX_LINES = 6
 W, H = 720, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 14, 42
+LEFT, RIGHT, TOP, BOTTOM = 62, 40, 14, 42
 MAX_LABELS = 8
 
 _e = html.escape
@@ -122,7 +122,7 @@ def share_chart(history) -> str:
         parts.append(f"<polygon fill='{colour}' opacity=.18 points='{' '.join(upper + lower)}'/>")
         parts.append(f"<polyline fill=none stroke='{colour}' stroke-width=2 points='"
                      + " ".join(f"{_x(i, n):.1f},{_y(f['mean'], 0, hi):.1f}" for i, f in rows) + "'/>")
-    return _svg("share", parts, "final share, mean and 90% interval")
+    return _svg("share", parts, "final share (90% interval)")
 
 
 def _svg(kind: str, parts, label: str) -> str:
