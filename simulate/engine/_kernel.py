@@ -58,6 +58,21 @@ def _tail_factor(st, tail_df):
     return 1.0, st
 
 
+#: Above this many votes in all, num * total could overflow int64 (den <= 10^6): float comparison.
+_EXACT_TOTAL = 9.0e12
+
+
+@jit(inline="always")
+def _above(votes, total, threshold, num, den):
+    """``votes / total > num / den`` exactly (tallies are whole numbers held in float64,
+    exact below 2^53; products in int64), or in floating point beyond 9 * 10^12 votes."""
+    if total <= 0.0:
+        return False
+    if total < _EXACT_TOTAL:
+        return np.int64(votes) * np.int64(den) > np.int64(num) * np.int64(total)
+    return votes > threshold * total
+
+
 @jit
 def _rank_by_lot(st, final, order, depth):
     """Selection of the ``depth`` highest tallies into ``order`` with exact ties broken
@@ -85,9 +100,9 @@ def _rank_by_lot(st, final, order, depth):
 
 @jit
 def simulate_blocks(
-    units, states, block_draws, counted, centre, sigma, tail_df,
-    remaining_exact, remaining_median, sigma_low, sigma_high, shared, independent,
-    rule, seats, threshold, recount_margin, yes_index, margin_a, margin_b,
+    states, block_draws, counted, centre, sigma, tail_df,
+    remaining_exact, remaining_median, sigma_low, sigma_high,
+    rule, seats, threshold, threshold_num, threshold_den, recount_margin, yes_index, margin_a, margin_b,
     hist_low, hist_scale, scratch, order_scratch, slot,
     wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
 ):
@@ -100,27 +115,21 @@ def simulate_blocks(
 
     Parameters
     ----------
-    units : bool
-        The units model (:mod:`simulate.model.units`) instead of the lump model (:mod:`simulate.model.lump`).
     states : uint64[B, 4]
         xoshiro256++ state of each block (advanced in place).
     block_draws : int64[B]
         Draws in each block.
     counted, centre : float64[K]
-        Lump: counted votes and the centre of the remaining vote's shares (sums to 1).
-        Units: the expected final tallies, twice.
+        Counted votes and the centre of the remaining vote's shares (sums to 1).
     sigma : float64[K]
-        Lump: the log-scale spread of each candidate's share of the remaining vote.  Units: unused.
+        The log-scale spread of each candidate's share of the remaining vote.
     tail_df : float
         Student-t degrees of freedom of the share errors (0: normal).
     remaining_exact, remaining_median, sigma_low, sigma_high
         The remaining-vote distribution (lump).
-    shared : float64[M, K, K]; independent : float64[K, K]
-        Units: loadings of the errors drawn level by level, row 0 scaled by the Student-t
-        factor, and of the other Gaussian terms summed
-        (:func:`simulate.model.units.kernel_loadings`).  Lump: empty, and unused.
-    rule, seats, threshold, recount_margin, yes_index
-        The race's rule code (0 plurality, 1 majority/top_two, 2 measure) and parameters.
+    rule, seats, threshold, threshold_num, threshold_den, recount_margin, yes_index
+        The race's rule code (0 plurality, 1 majority/top_two, 2 measure) and parameters;
+        the threshold also as the exact fraction ``threshold_num / threshold_den``.
     margin_a, margin_b : int
         The pair whose final margin is recorded in row K.
     hist_low, hist_scale : float64[K + 1]
@@ -133,14 +142,13 @@ def simulate_blocks(
     The outputs are described in the module docstring.
     """
     k = counted.shape[0]
-    m = shared.shape[0]
     depth = min(k, max(seats + 1, 3))
     head = min(depth + 1, k)  # positions kept in order
     nbins = hist.shape[2] - 2
     for b in range(states.shape[0]):
         st = load(states[b])
         # rows of w: 0, the remaining votes of the pairs in flight (columns 0-3); 1-2 and 3-4, two
-        # pairs' conditional probabilities (units: normals); 5-6, the current pair's tallies
+        # pairs' conditional probabilities; 5-6, the current pair's tallies
         w = scratch[b]
         order = order_scratch[b]
         for j in range(k):
@@ -150,73 +158,47 @@ def simulate_blocks(
         # i.e. of draws g = d + 2, g + 1, then runs the binomial chains of draws d, d + 1,
         # so the processor always has independent work while a chain waits on its arithmetic.
         for d in range(-2, n, 2):
-            if not units:
-                g = d + 2
-                if g < n:
-                    base = 1 + 2 * ((g // 2) % 2)
-                    for f in range(2 if g + 1 < n else 1):
-                        factor, st = _tail_factor(st, tail_df)
-                        # remaining votes: the two-piece log-normal
-                        r = remaining_median - 1.0
-                        if not remaining_exact:
-                            z, st = normal(st)
-                            r = max(np.floor(remaining_median * exp(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0, 0.0)
-                        w[0, base - 1 + f] = r
-                        # logistic-normal shares q_j proportional to m_j exp(tau sigma_j z_j) (simulate.model.lump),
-                        # turned at once into the chain's conditional probabilities p_j = q_j / sum_{i >= j} q_i,
-                        # which do not depend on the tallies drawn before j (nor on normalising q)
-                        tail = 0.0
-                        for j in range(k - 1, -1, -1):
-                            z, st = normal(st)
-                            v = centre[j] * exp(factor * sigma[j] * z)
-                            tail += v
-                            w[base + f, j] = v / tail if tail > 0.0 else 0.0
+            g = d + 2
+            if g < n:
+                base = 1 + 2 * ((g // 2) % 2)
+                for f in range(2 if g + 1 < n else 1):
+                    factor, st = _tail_factor(st, tail_df)
+                    # remaining votes: the two-piece log-normal
+                    r = remaining_median - 1.0
+                    if not remaining_exact:
+                        z, st = normal(st)
+                        r = max(np.floor(remaining_median * exp(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0, 0.0)
+                    w[0, base - 1 + f] = r
+                    # logistic-normal shares q_j proportional to m_j exp(tau sigma_j z_j) (simulate.model.lump),
+                    # turned at once into the chain's conditional probabilities p_j = q_j / sum_{i >= j} q_i,
+                    # which do not depend on the tallies drawn before j (nor on normalising q)
+                    tail = 0.0
+                    for j in range(k - 1, -1, -1):
+                        z, st = normal(st)
+                        v = centre[j] * exp(factor * sigma[j] * z)
+                        tail += v
+                        w[base + f, j] = v / tail if tail > 0.0 else 0.0
             if d < 0:
                 continue
             pair = 2 if d + 1 < n else 1
-            if units:
-                for f in range(pair):
-                    # T = mean + (factor A_r) z_r + B eta (simulate.model.units, "Drawing"), clipped at 0
-                    pr, fr = 1 + f, 5 + f
-                    factor, st = _tail_factor(st, tail_df)
-                    for j in range(k):
-                        w[fr, j] = counted[j]
-                    for level in range(m):
-                        for i in range(k):
-                            x, st = normal(st)
-                            w[pr, i] = x * factor
-                        for j in range(k):
-                            acc = 0.0
-                            for i in range(k):
-                                acc += shared[level, j, i] * w[pr, i]
-                            w[fr, j] += acc
-                    for i in range(k):
-                        x, st = normal(st)
-                        w[pr, i] = x
-                    for j in range(k):
-                        acc = w[fr, j]
-                        for i in range(k):
-                            acc += independent[j, i] * w[pr, i]
-                        w[fr, j] = max(acc, 0.0)
-            else:
-                # the remaining tallies as conditional binomials, the two draws' chains interleaved;
-                # the last candidate takes the rest
-                base = 1 + 2 * ((d // 2) % 2)
-                left0, left1 = w[0, base - 1], w[0, base]
-                for j in range(k - 1):
+            # the remaining tallies as conditional binomials, the two draws' chains interleaved;
+            # the last candidate takes the rest
+            base = 1 + 2 * ((d // 2) % 2)
+            left0, left1 = w[0, base - 1], w[0, base]
+            for j in range(k - 1):
+                x = 0.0
+                if left0 > 0.0:
+                    x, st = binomial(st, left0, w[base, j])
+                w[5, j] = counted[j] + x
+                left0 -= x
+                if pair == 2:
                     x = 0.0
-                    if left0 > 0.0:
-                        x, st = binomial(st, left0, w[base, j])
-                    w[5, j] = counted[j] + x
-                    left0 -= x
-                    if pair == 2:
-                        x = 0.0
-                        if left1 > 0.0:
-                            x, st = binomial(st, left1, w[base + 1, j])
-                        w[6, j] = counted[j] + x
-                        left1 -= x
-                w[5, k - 1] = counted[k - 1] + left0
-                w[6, k - 1] = counted[k - 1] + left1
+                    if left1 > 0.0:
+                        x, st = binomial(st, left1, w[base + 1, j])
+                    w[6, j] = counted[j] + x
+                    left1 -= x
+            w[5, k - 1] = counted[k - 1] + left0
+            w[6, k - 1] = counted[k - 1] + left1
 
             for f in range(pair):
                 fr = 5 + f
@@ -261,7 +243,7 @@ def simulate_blocks(
                         recounts[slot] += 1
                 elif rule == RUNOFF_RULE:
                     lead = w[fr, top] * inv
-                    if lead > threshold or k == 1:
+                    if k == 1 or _above(w[fr, top], total, threshold, threshold_num, threshold_den):
                         wins[slot, top] += 1
                         outright[slot, top] += 1
                         advance[slot, top] += 1
@@ -280,7 +262,7 @@ def simulate_blocks(
                             recounts[slot] += 1
                 else:
                     yes = w[fr, yes_index] * inv
-                    winner = yes_index if yes > threshold else 1 - yes_index
+                    winner = yes_index if _above(w[fr, yes_index], total, threshold, threshold_num, threshold_den) else 1 - yes_index
                     wins[slot, winner] += 1
                     outright[slot, winner] += 1
                     if abs(yes - threshold) <= recount_margin:
@@ -298,4 +280,237 @@ def simulate_blocks(
                         share_min[slot, j] = min(share_min[slot, j], share)
                         share_max[slot, j] = max(share_max[slot, j], share)
                         hist[slot, j, 0 if pos < 0.0 else nbins + 1] += 1
+        store(states[b], st)
+
+
+@jit
+def _score_units(st, t, order, k, depth, head, nbins, rule, seats, threshold, threshold_num, threshold_den,
+                 recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale, slot, b,
+                 wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist):
+    """Rank and score one draw of final tallies ``t`` (the lump kernel's scoring, written
+    out there in its loop; a call per draw costs nothing next to a draw of many units)."""
+    # rank: only the top depth + 1 positions need to be in order (the last of them the
+    # highest of the rest).  Insertion sort of them from the previous draw's order, then
+    # each other candidate against the lowest of them: about K well-predicted comparisons.
+    for i in range(1, head):
+        cur = order[i]
+        v = t[cur]
+        j = i - 1
+        while j >= 0 and t[order[j]] < v:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = cur
+    for i in range(head, k):
+        cur = order[i]
+        v = t[cur]
+        if v > t[order[head - 1]]:
+            order[i] = order[head - 1]
+            j = head - 2
+            while j >= 0 and t[order[j]] < v:
+                order[j + 1] = order[j]
+                j -= 1
+            order[j + 1] = cur
+    # an exact tie among the top depth + 1 is broken by lot
+    for i in range(min(depth, k - 1)):
+        if t[order[i]] == t[order[i + 1]]:
+            st = _rank_by_lot(st, t[:k], order, depth)
+            break
+
+    # score the draw
+    total = 0.0
+    for j in range(k):
+        total += t[j]
+    inv = 1.0 / total if total > 0.0 else 0.0
+    top = order[0]
+    first[slot, top] += 1
+    if rule == PLURALITY:
+        for i in range(seats):
+            wins[slot, order[i]] += 1
+        if k > seats and (t[order[seats - 1]] - t[order[seats]]) * inv <= recount_margin:
+            recounts[slot] += 1
+    elif rule == RUNOFF_RULE:
+        lead = t[top] * inv
+        if k == 1 or _above(t[top], total, threshold, threshold_num, threshold_den):
+            wins[slot, top] += 1
+            outright[slot, top] += 1
+            advance[slot, top] += 1
+            if lead - threshold <= recount_margin:
+                recounts[slot] += 1
+        else:
+            second = order[1]
+            runoffs[slot] += 1
+            advance[slot, top] += 1
+            advance[slot, second] += 1
+            pairs[slot, min(top, second), max(top, second)] += 1
+            close = threshold - lead <= recount_margin
+            if k > 2 and (t[second] - t[order[2]]) * inv <= recount_margin:
+                close = True
+            if close:
+                recounts[slot] += 1
+    else:
+        yes = t[yes_index] * inv
+        winner = yes_index if _above(t[yes_index], total, threshold, threshold_num, threshold_den) else 1 - yes_index
+        wins[slot, winner] += 1
+        outright[slot, winner] += 1
+        if abs(yes - threshold) <= recount_margin:
+            recounts[slot] += 1
+    for j in range(k + 1):
+        if j < k:
+            share = t[j] * inv
+        else:
+            share = 0.5 * ((t[margin_a] - t[margin_b]) * inv + 1.0)
+        share_sum[b, j] += share
+        pos = (share - hist_low[j]) * hist_scale[j]
+        if pos >= 0.0 and pos < nbins:
+            hist[slot, j, np.uint64(pos) + np.uint64(1)] += 1
+        else:
+            share_min[slot, j] = min(share_min[slot, j], share)
+            share_max[slot, j] = max(share_max[slot, j], share)
+            hist[slot, j, 0 if pos < 0.0 else nbins + 1] += 1
+    return st
+
+
+@jit
+def simulate_unit_blocks(
+    states, block_draws, counted, centre, unit_sigma, unit_var, unit_type, pooled, remaining_exact, remaining_median,
+    sigma_low, sigma_high, remaining_mean, remaining_var, race_sigma, type_sigma, types, pool_ballots, tail_df,
+    rule, seats, threshold, threshold_num, threshold_den, recount_margin, yes_index, margin_a, margin_b,
+    hist_low, hist_scale, slot,
+    wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
+):
+    """The units model (:mod:`simulate.model.units`): blocks of draws, each unit's remaining
+    votes and shares drawn on its own (pooled units as one normal given the shared errors).
+
+    Per draw: the Student-t factor; the race-wide and vote-type log-share errors, turned
+    into :math:`E_{tk} = \exp(\tau\sigma_r z_{rk} + \sigma_t z_{tk})`; then unit by unit
+    (in the order of the arrays) its remaining votes, its :math:`K` unit-level normals
+    and its conditional binomials, or for a pooled unit its conditional mean and
+    covariance (accumulated); last, the pooled sum as :math:`\mu + L\eta`, :math:`LL^\top`
+    the accumulated covariance (Cholesky), rounded to whole votes and floored at 0.
+    Arguments are the fields of :class:`simulate.model.units.StrataArrays`, then as
+    :func:`simulate_blocks`.
+    """
+    k = counted.shape[0]
+    nu = centre.shape[0]
+    depth = min(k, max(seats + 1, 3))
+    head = min(depth + 1, k)
+    nbins = hist.shape[2] - 2
+    any_pooled = pool_ballots
+    for u in range(nu):
+        if pooled[u]:
+            any_pooled = True
+    shared = np.empty((max(types, 1), k))
+    t = np.empty(max(k, 4))
+    q = np.empty(k)
+    mean = np.empty(k)
+    cov = np.empty((k, k))
+    chol = np.empty((k, k))
+    order = np.empty(k, np.uint64)
+    for b in range(states.shape[0]):
+        st = load(states[b])
+        for j in range(k):
+            order[j] = j
+        for _ in range(block_draws[b]):
+            factor, st = _tail_factor(st, tail_df)
+            for j in range(k):
+                z, st = normal(st)
+                q[j] = factor * race_sigma[j] * z
+            for g in range(types):
+                for j in range(k):
+                    z, st = normal(st)
+                    shared[g, j] = exp(q[j] + type_sigma * z)
+            for j in range(k):
+                t[j] = counted[j]
+                mean[j] = 0.0
+                for i in range(k):
+                    cov[j, i] = 0.0
+            for u in range(nu):
+                g = unit_type[u]
+                if not pooled[u]:
+                    r = remaining_median[u] - 1.0
+                    if not remaining_exact[u]:
+                        z, st = normal(st)
+                        r = max(np.floor(remaining_median[u] * exp(z * (sigma_low[u] if z < 0.0 else sigma_high[u])) + 0.5) - 1.0, 0.0)
+                    # conditional probabilities p_j = q_j / sum_{i >= j} q_i (as in the lump kernel)
+                    tail = 0.0
+                    for j in range(k - 1, -1, -1):
+                        z, st = normal(st)
+                        v = centre[u, j] * shared[g, j] * exp(unit_sigma[u, j] * z)
+                        tail += v
+                        q[j] = v / tail if tail > 0.0 else 0.0
+                    if not pool_ballots:
+                        left = r
+                        for j in range(k - 1):
+                            x = 0.0
+                            if left > 0.0:
+                                x, st = binomial(st, left, q[j])
+                            t[j] += x
+                            left -= x
+                        t[k - 1] += left
+                    else:
+                        # many units: this unit's ballot noise joins the pooled normal
+                        rest = 1.0
+                        for j in range(k):
+                            q[j] *= rest  # conditional probabilities back to shares
+                            rest -= q[j]
+                        for j in range(k):
+                            mean[j] += r * q[j]
+                            for i in range(j):
+                                cov[j, i] -= r * q[j] * q[i]
+                            cov[j, j] += r * q[j] * (1.0 - q[j])
+                else:
+                    total = 0.0
+                    for j in range(k):
+                        q[j] = centre[u, j] * shared[g, j]
+                        total += q[j]
+                    inv = 1.0 / total
+                    a2 = 0.0
+                    b2 = 0.0
+                    for j in range(k):
+                        q[j] *= inv
+                        v = unit_var[u, j] * q[j]
+                        a2 += v * q[j]
+                        b2 += v
+                    b2 -= a2
+                    total = 0.0
+                    for j in range(k):
+                        c = 0.5 * (unit_var[u, j] * (1.0 - 2.0 * q[j]) + a2 - b2)
+                        q[j] *= 1.0 + c * (1.0 + 0.5 * c)
+                        total += q[j]
+                    rm = remaining_mean[u]
+                    inv = rm / total
+                    rm2 = rm * rm
+                    cf = (remaining_var[u] - rm) / rm2 + a2
+                    ir = 1.0 / rm
+                    for j in range(k):
+                        x = q[j] * inv  # rm q_j
+                        mean[j] += x
+                        hj = unit_var[u, j] * x * ir  # v_j q_j (normalised)
+                        for i in range(j + 1):
+                            y = q[i] * inv
+                            cov[j, i] += x * y * (cf - hj - unit_var[u, i] * y * ir)
+                        cov[j, j] += x * (1.0 + rm * hj)
+            if any_pooled:
+                # Cholesky of the pooled covariance (lower triangle), a non-positive pivot
+                # (a direction without variance) dropping its column
+                for j in range(k):
+                    for i in range(j + 1):
+                        acc = cov[j, i]
+                        for p in range(i):
+                            acc -= chol[j, p] * chol[i, p]
+                        if i == j:
+                            chol[j, j] = math.sqrt(acc) if acc > 1e-9 * (1.0 + abs(cov[j, j])) else 0.0
+                        else:
+                            chol[j, i] = acc / chol[i, i] if chol[i, i] > 0.0 else 0.0
+                for j in range(k):
+                    z, st = normal(st)
+                    q[j] = z
+                for j in range(k):
+                    acc = mean[j]
+                    for i in range(j + 1):
+                        acc += chol[j, i] * q[i]
+                    t[j] += max(np.floor(acc + 0.5), 0.0)
+            st = _score_units(st, t, order, k, depth, head, nbins, rule, seats, threshold, threshold_num, threshold_den,
+                              recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale, slot, b,
+                              wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist)
         store(states[b], st)

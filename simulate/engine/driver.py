@@ -140,24 +140,31 @@ def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, slots, thread
     from . import _kernel
 
     nb, k = states.shape[0], arrays.order.shape[0]
-    race = (arrays.rule, arrays.seats, arrays.threshold, arrays.recount_margin, arrays.yes_index, *arrays.margin_pair)
-    if hasattr(arrays, "independent"):  # simulate.model.units.StrataArrays (not imported: keeps imports light)
-        from ..model.units import kernel_loadings
-
-        shared, independent = kernel_loadings(arrays)
-        model = (True, arrays.mean, arrays.mean, arrays.mean, arrays.tail_df, True, 1.0, 0.0, 0.0, shared, independent)
-    else:
-        model = (False, arrays.counted, arrays.centre, arrays.spread, arrays.tail_df, arrays.remaining_exact,
-                 arrays.remaining_median, arrays.sigma_low, arrays.sigma_high, np.zeros((0, k, k)), np.zeros((k, k)))
+    race = (arrays.rule, arrays.seats, arrays.threshold, arrays.threshold_num, arrays.threshold_den,
+            arrays.recount_margin, arrays.yes_index, *arrays.margin_pair)
     share_sum = np.zeros((nb, k + 1))
-    scratch, order = np.zeros((nb, 7, max(k, 4))), np.zeros((nb, k), np.uint64)
     counts = [slots[name] for name in _SLOTTED]
+    if hasattr(arrays, "unit_sigma"):  # simulate.model.units.StrataArrays (not imported: keeps imports light)
+        model = (arrays.counted, arrays.centre, arrays.unit_sigma, arrays.unit_sigma**2, arrays.unit_type, arrays.pooled,
+                 arrays.remaining_exact, arrays.remaining_median, arrays.sigma_low, arrays.sigma_high,
+                 arrays.remaining_mean, arrays.remaining_var, arrays.race_sigma, arrays.type_sigma, arrays.types,
+                 arrays.pool_ballots, arrays.tail_df)
 
-    def run(slot, lo, hi):
-        _kernel.simulate_blocks(
-            model[0], states[lo:hi], block_draws[lo:hi], *model[1:], *race, hist_low, hist_scale,
-            scratch[lo:hi], order[lo:hi], slot, *counts[:7], share_sum[lo:hi], *counts[7:],
-        )
+        def run(slot, lo, hi):
+            _kernel.simulate_unit_blocks(
+                states[lo:hi], block_draws[lo:hi], *model, *race, hist_low, hist_scale,
+                slot, *counts[:7], share_sum[lo:hi], *counts[7:],
+            )
+    else:
+        model = (arrays.counted, arrays.centre, arrays.spread, arrays.tail_df, arrays.remaining_exact,
+                 arrays.remaining_median, arrays.sigma_low, arrays.sigma_high)
+        scratch, order = np.zeros((nb, 7, max(k, 4))), np.zeros((nb, k), np.uint64)
+
+        def run(slot, lo, hi):
+            _kernel.simulate_blocks(
+                states[lo:hi], block_draws[lo:hi], *model, *race, hist_low, hist_scale,
+                scratch[lo:hi], order[lo:hi], slot, *counts[:7], share_sum[lo:hi], *counts[7:],
+            )
 
     chunks = min(len(counts[5]) if chunks is None else chunks, nb) if threads > 1 else 1
     if chunks <= 1:

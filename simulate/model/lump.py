@@ -70,7 +70,10 @@ Notation: :math:`K` candidates, counted votes :math:`c_k`, :math:`C = \sum_k c_k
    any probability racecall reports.
 
 4. **Final tallies** are :math:`c_k + x_k`; shares are of their sum.  Exact ties
-   are broken uniformly at random, as by lot.
+   are broken uniformly at random, as by lot.  A share "more than the threshold"
+   :math:`\theta` is decided exactly: :math:`\theta` is read as the fraction
+   :math:`a/b` nearest it with :math:`b \le 10^6` (2/3, not 0.666...6) and a tally
+   :math:`T_k` of :math:`T` passes when :math:`b\,T_k > a\,T` in 64-bit integers.
 
 With ``uncertainty`` 0 the share model is switched off entirely (:math:`\sigma = 0`,
 :math:`m_k = c_k / C + \text{shift}_k`, no pseudo-ballot): with an exact
@@ -85,6 +88,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -113,6 +117,8 @@ class ModelArrays:
     rule: int
     seats: int
     threshold: float
+    threshold_num: int  # the threshold as an exact fraction num / den (den <= 10^6)
+    threshold_den: int
     recount_margin: float
     yes_index: int  # measure only, else -1
     order: np.ndarray  # int64[K]: kernel position i holds scenario candidate order[i]
@@ -140,6 +146,7 @@ def prepare(scenario: Scenario, count: Count) -> ModelArrays:
         sigma_low = math.log(median / (remaining.low + 1.0)) / Z95
         sigma_high = math.log((remaining.high + 1.0) / median) / Z95
     order = canonical_order(scenario.ids)
+    num, den = threshold_fraction(race.threshold)
     return ModelArrays(
         counted=counted[order],
         centre=centre,
@@ -152,11 +159,21 @@ def prepare(scenario: Scenario, count: Count) -> ModelArrays:
         rule=RULE_CODES[race.rule],
         seats=race.seats,
         threshold=race.threshold,
+        threshold_num=num,
+        threshold_den=den,
         recount_margin=race.recount_margin,
         yes_index=int(np.nonzero(order == scenario.ids.index("yes"))[0][0]) if race.rule == "measure" else -1,
         order=order,
         margin_pair=margin_pair(scenario, count, order),
     )
+
+
+def threshold_fraction(threshold: float) -> tuple[int, int]:
+    """The threshold as an exact fraction ``num/den`` with ``den`` at most 10^6 (2/3 is read
+    as 2/3, not as the float 0.6666...): "more than the threshold" is then decided exactly,
+    in integers, as ``votes * den > num * total``."""
+    f = Fraction(threshold).limit_denominator(1_000_000)
+    return f.numerator, f.denominator
 
 
 def margin_pair(scenario: Scenario, count: Count, order: np.ndarray) -> tuple[int, int]:

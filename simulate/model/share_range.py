@@ -31,10 +31,10 @@ their width.  With ``WIDTH`` = 8 the chance that a draw falls outside is below
 :math:`10^{-14}` per ingredient, while the range stays within about 20
 standard deviations of the share, so a bin is ~1% of one.
 
-The units model (:mod:`simulate.model.units`) is linear-Gaussian in its tallies
-:math:`T \sim N(\mu, \Sigma)`; a share :math:`T_j / \sum T` is bounded at
-``WIDTH`` standard deviations of its first-order (delta-method) spread,
-widened the same way, plus the second-order term of the ratio.
+The units model (:mod:`simulate.model.units`) draws every unit's remaining votes
+and shares on its own; a bound over all units at their extremes at once would be
+far too wide, so its range comes from a pilot run
+(:func:`simulate.engine.driver.pilot_range`).
 
 With Student-t errors (``tail_df`` :math:`\nu > 0`) the share errors are
 :math:`\tau\sigma z` with :math:`\tau = \sqrt{\nu/\chi^2_\nu}` common to all
@@ -86,10 +86,9 @@ def model_range(arrays, bins: int):
         w, t = WIDTH, WIDTH
     if not t <= T_LIMIT:  # tails so heavy that a pilot run's range is finer
         return None
-    if hasattr(arrays, "independent"):
-        lo, hi = _units_bounds(arrays, w, t)
-    else:
-        lo, hi = _lump_bounds(arrays, w, t)
+    if hasattr(arrays, "unit_sigma"):  # the units model: pilot run (module docstring)
+        return None
+    lo, hi = _lump_bounds(arrays, w, t)
     width = hi - lo
     lo = np.clip(lo - _PAD * width - 1e-9, 0.0, 1.0)
     hi = np.clip(hi + _PAD * width + 1e-9, 0.0, 1.0)
@@ -219,37 +218,3 @@ def _share_bounds(m, sigma, w):
     up, down = m * np.exp(w * sigma), m * np.exp(-w * sigma)
     q_lo = down / np.maximum(down + up.sum() - up, 1e-300)
     return np.minimum(q_lo, m), np.maximum(q_hi, m)
-
-
-def _units_bounds(a, w, t):
-    mu = np.maximum(a.mean, 0.0)
-    k = mu.shape[0]
-    # the race-wide error (Student-t with tail_df) at t of its standard deviations, the rest at w
-    race = a.shared[0] @ a.shared[0].T if a.shared.shape[0] and a.tail_df > 0.0 else np.zeros((k, k))
-    cov = a.independent @ a.independent.T + sum(s @ s.T for s in a.shared) - race
-    total = float(mu.sum())
-    if total <= 0.0:
-        return np.zeros(k + 1), np.ones(k + 1)
-    ia, ib = a.margin_pair
-    rows = []
-    for j in range(k + 1):
-        if j < k:
-            f = mu[j] / total
-            g = -np.full(k, f / total)
-            g[j] += 1.0 / total
-            rows.append((f, g))
-        else:
-            f = 0.5 * ((mu[ia] - mu[ib]) / total + 1.0)
-            g = -np.full(k, 0.5 * (mu[ia] - mu[ib]) / total**2)
-            g[ia] += 0.5 / total
-            g[ib] -= 0.5 / total
-            rows.append((f, g))
-    ones = np.ones(k)
-    # relative error of the total, at its bound
-    s_total = (w * math.sqrt(max(float(ones @ cov @ ones), 0.0)) + t * math.sqrt(max(float(ones @ race @ ones), 0.0))) / total
-    lo, hi = np.empty(k + 1), np.empty(k + 1)
-    for j, (f, g) in enumerate(rows):
-        dev = w * math.sqrt(max(float(g @ cov @ g), 0.0)) + t * math.sqrt(max(float(g @ race @ g), 0.0))
-        extra = s_total * (dev + abs(f))  # second-order term of the ratio (the total's own error)
-        lo[j], hi[j] = max(f - dev - extra, 0.0), min(f + dev + extra, 1.0)
-    return lo, hi

@@ -1,60 +1,85 @@
 r"""The remaining vote modelled where it is: units (counties, precincts, vote types).
 
-Notation: units :math:`u` of vote type :math:`t(u)`, counted votes :math:`c_u`
-(:math:`C_u` in all), remaining :math:`R_u` (exact, or the two-piece log-normal
-of :mod:`simulate.model.lump` truncated to its central 99.8%, independent across
-units), :math:`K` candidates.
+Notation: units :math:`u` of vote type :math:`t(u)`, counted votes :math:`c_{uk}`
+(:math:`C_u` in all, :math:`C` over the race), :math:`K` candidates.
 
-**Centre of each unit's remaining vote.**  A unit's own counted shares
-:math:`p_u` are weighed against a fallback :math:`g_u` worth
-``unit_prior_ballots`` (:math:`n_0`) ballots:
+**Remaining votes of each unit.**  Exact, or the two-piece log-normal of
+:mod:`simulate.model.lump` on :math:`R_u + 1` (median ``estimate + 1``, 5% and
+95% quantiles ``low + 1`` and ``high + 1``, :math:`R_u = \max(0,
+\operatorname{round}(\cdot) - 1)`), independent across units.
 
-.. math:: m_u = \frac{C_u p_u + n_0 g_u}{C_u + n_0} + \text{shift},
+**Centre of each unit's remaining vote.**  A unit's own counted votes are weighed
+against a fallback :math:`g_u` worth ``unit_prior_ballots`` (:math:`n_0`) ballots,
+with the lump model's pseudo-ballot spread over the candidates:
 
-so a unit's own count dominates once it has many more than :math:`n_0`
-ballots counted.  The fallback is the unit's ``baseline`` moved by the swing
-measured in the units of its vote type that have reported and have a
-baseline (:math:`\sum_v C_v (p_v - b_v) / \sum_v C_v`; any type if none of
-its own has); without a baseline, the counted shares of its vote type;
-without those, the race-wide counted shares.
+.. math:: m_u \propto \frac{c_u + n_0 g_u + 1/K}{C_u + n_0 + 1} + \text{shift}.
 
-**Errors at three levels.**  With :math:`D(m) z = \sqrt{m} \circ z - m \sum_j \sqrt{m_j} z_j`
-(the ballot-shaped error of :mod:`simulate.model.lump`),
+The fallback is the unit's ``baseline`` moved by the swing measured in the units of
+its vote type that have reported and have a baseline
+(:math:`\sum_v C_v (p_v - b_v) / \sum_v C_v`; any type if none of its own has);
+without a baseline, the counted shares of its vote type; without those, the
+race-wide counted shares.  A race-level ``model.prior`` is weighed as in the lump
+model: with :math:`\bar m` the lump centre of the race's counted totals and
+:math:`\bar m'` the same weighed against the prior by precision, every unit's
+centre is multiplied by :math:`\bar m' / \bar m` (and renormalised), and the
+race-wide :math:`u_c` becomes :math:`(u_c^{-2} + u_p^{-2})^{-1/2}`.
 
-.. math:: q_u = m_u + D(m_u)\,\bigl(s_r \tau z_r + s_{t(u)} z_{t(u)} + s_u z_u\bigr),
+**Shares: the lump model's logistic-normal, with errors at three levels.**
 
-with independent standard normal vectors: :math:`z_r` shared by every unit
-(the race-wide error, the one that makes calls wrong; :math:`s_r = 2u_c` as
-in the lump model, including the early-count widening; :math:`\tau` the
-Student-t factor when ``tail_df`` is set), :math:`z_t` shared by the units of
-a vote type (:math:`s_t = 2\,\text{type\_uncertainty}`), and :math:`z_u` of the
-unit alone (:math:`s_u^2 = 4\,\text{unit\_uncertainty}^2 + 1/(C_u + n_0 + 1)`,
-the second term the sampling error of a centre worth :math:`C_u + n_0` ballots).
+.. math:: q_{uk} = \frac{m_{uk} \exp(\varepsilon_{uk})}{\sum_j m_{uj} \exp(\varepsilon_{uj})},\qquad
+          \varepsilon_{uk} = \tau \sigma_r z_{rk} + \sigma_t z_{t(u)k} + \sigma_{uk} z_{uk},
 
-**Final tallies.**  :math:`T = \sum_u c_u + R_u q_u + \text{ballot noise}`.
-The race-wide and vote-type errors are drawn; the unit-level terms are
-independent across units, so their sum is drawn at once from its exact
-Gaussian covariance (to first order in the errors):
+:math:`z` independent standard normals: :math:`z_r` shared by every unit (the
+race-wide error, the one that makes calls wrong), :math:`z_t` by the units of a
+vote type, :math:`z_u` of the unit alone, with
 
-.. math:: T = \mu + \tau A_r z_r + \sum_t A_t z_t + L\varepsilon, \qquad
-          \mu = \sum_u c_u + \bar R_u m_u,\quad A_r = s_r\sum_u \bar R_u D(m_u),\quad
-          A_t = s_t \sum_{u \in t} \bar R_u D(m_u),
+.. math:: \sigma_r^2 = 8u_c^2, \qquad \sigma_t^2 = 8\,\text{type\_uncertainty}^2, \qquad
+          \sigma_{uk}^2 = 8\,\text{unit\_uncertainty}^2 + \frac{1}{(C_u + n_0 + 1)\,m_{uk}},
 
-.. math:: L L^\top = \sum_u (\bar R_u^2 s_u^2 + \bar R_u)(\operatorname{diag} m_u - m_u m_u^\top)
-                    + \operatorname{Var}(R_u)\, m_u m_u^\top ,
+:math:`u_c` the lump model's ``uncertainty`` with its early-count widening (the
+counted fraction of the whole race), :math:`\tau` its Student-t factor
+(``tail_df``), and the last term the lump model's sampling error of a centre
+counted from :math:`C_u + n_0` ballots.  With ``uncertainty`` 0 the sampling term
+is off, as in the lump model.  A candidate's share moves by about
+:math:`\sigma q(1-q)`, as in the lump model; shares are never negative.
 
-:math:`\bar R_u` the mean of :math:`R_u`.  Products of two errors
-(remaining-count error times share error) are dropped, which keeps a draw as
-cheap as the single-lump model however many units there are.  With a single
-unit the scenario is simulated by the lump model itself, exactly.
+**Ballot noise and final tallies.**  Given :math:`R_u` and :math:`q_u` a unit's
+remaining tallies are multinomial (the lump model's conditional binomials);
+:math:`T = \sum_u c_u + x_u`.
 
-**Drawing.**  The vote-type and unit-level terms are independent Gaussians, so
-their sum is one Gaussian, :math:`\sum_t A_t z_t + L\varepsilon = B\eta` with
-:math:`B B^\top = \sum_t A_t A_t^\top + L L^\top`; with normal errors
-(:math:`\tau = 1`) the race-wide term joins them too.  The kernel therefore
-draws :math:`K` standard normals per draw (:math:`2K` with ``tail_df``) instead
-of :math:`K` per vote type and level (:func:`kernel_loadings`): the same
-distribution, at a cost that does not grow with the number of vote types.
+A single unit, or a count split into identical units of one type with exact
+remaining votes and type/unit uncertainty 0, is the lump model (the race-wide
+error is the lump model's; multinomials with one :math:`q` add up to one) except
+for the sampling term, which is per unit and so agrees with the lump model's to
+first order.  A count with a single unit is simulated by the lump model itself.
+
+**Many small units (the one approximation).**  Given the shared errors
+(:math:`\tau, z_r, z_t`), units are independent.  A unit is *pooled* when it is
+small: its remaining votes' and share errors' spread are both modest
+(:math:`\sigma_\pm, \sigma_{uk} \le` :data:`POOL_MAX_SIGMA`) and its variance is at
+most :data:`POOL_MAX_PART` of the pooled units' total (Lindeberg's condition, so
+their sum is close to normal), and there are more than :data:`EXACT_UNITS` units
+with votes left; with that many units the ballot noise of the units drawn exactly
+joins the pooled normal too (given their :math:`R_u, q_u`: mean :math:`R_u q_u`,
+covariance :math:`R_u(\operatorname{diag} q_u - q_u q_u^\top)`).  The pooled units' sum, given the shared errors, is drawn as one
+normal vector (rounded to whole votes, at least 0) with the conditional mean and
+covariance to second order in the unit-level error: with
+:math:`q^s_{uk} \propto m_{uk} e^{\tau\sigma_r z_{rk} + \sigma_t z_{tk}}` (no
+per-unit random numbers), :math:`v_k = \sigma_{uk}^2`,
+:math:`A = \sum_j v_j q_j^2`, :math:`B = \sum_j v_j q_j (1 - q_j)`,
+
+.. math:: E[q_k] \approx q^s_k\,\bigl(1 + c_k + c_k^2/2\bigr),\quad c_k = \tfrac12\bigl(v_k (1 - 2q^s_k) + A - B\bigr)
+          \quad\text{(renormalised)},
+
+.. math:: \operatorname{Cov}(x_k, x_l) \approx \bar R\,(\delta_{kl} q_k - q_k q_l)
+          + \operatorname{Var}(R)\, q_k q_l
+          + \bar R^2 q_k q_l (\delta_{kl} v_k - v_k q_k - v_l q_l + A),
+
+(ballot noise, the remaining count, the unit-level share error, with the exact
+mean :math:`\bar R` and variance of the two-piece log-normal,
+:func:`remaining_moments`).  Units simulated exactly draw their own
+:math:`R_u`, :math:`z_u` and binomials.  ``tests/test_units_exact.py`` bounds the
+pooled draws' error against the same units simulated exactly.
 """
 
 from __future__ import annotations
@@ -66,25 +91,46 @@ import numpy as np
 
 from ..scenario.centre import canonical_order, count_spread
 from ..scenario.records import Count, Scenario, Unit
-from .lump import Z95
+from .lump import Z95, threshold_fraction
+
+#: Up to this many units with votes left, every unit is simulated exactly.
+EXACT_UNITS = 24
+#: A pooled unit's log-scale spreads (remaining votes, shares) are at most this.
+POOL_MAX_SIGMA = 0.35
+#: A pooled unit's variance is at most this part of all pooled units' variance.
+POOL_MAX_PART = 0.02
 
 
 @dataclass(frozen=True)
 class StrataArrays:
-    """Flat inputs of the units kernel (candidates in the kernel's id order)."""
+    """Flat inputs of the units kernel (candidates in the kernel's id order; only units
+    with votes left, ``U`` of them)."""
 
-    mean: np.ndarray  # float64[K]: expected final tallies
-    shared: np.ndarray  # float64[1 + T, K, K]: race-wide error (row 0) and one per vote type
-    independent: np.ndarray  # float64[K, K]: L, the unit-level terms' covariance root
+    counted: np.ndarray  # float64[K]: the race's counted votes
+    centre: np.ndarray  # float64[U, K]: m_u
+    unit_sigma: np.ndarray  # float64[U, K]: sigma_uk
+    unit_type: np.ndarray  # int64[U]: index of the unit's vote type
+    pooled: np.ndarray  # bool[U]: drawn in the pooled normal (module docstring)
+    remaining_exact: np.ndarray  # bool[U]
+    remaining_median: np.ndarray  # float64[U], of R_u + 1
+    sigma_low: np.ndarray  # float64[U]
+    sigma_high: np.ndarray  # float64[U]
+    remaining_mean: np.ndarray  # float64[U]
+    remaining_var: np.ndarray  # float64[U]
+    race_sigma: np.ndarray  # float64[K]: sigma_r (the same for every k)
+    type_sigma: float
+    types: int
+    pool_ballots: bool  # many units: the exactly drawn units' ballot noise joins the pooled normal
     tail_df: float
     rule: int
     seats: int
     threshold: float
+    threshold_num: int
+    threshold_den: int
     recount_margin: float
     yes_index: int
     order: np.ndarray
     margin_pair: tuple[int, int]
-    counted: np.ndarray  # float64[K], counted votes (not used by the kernel)
 
 
 @dataclass(frozen=True)
@@ -99,23 +145,29 @@ class UnitProjection:
     share_high: tuple[float, ...]
 
 
-_Z_GRID = np.linspace(-3.090232306167813, 3.090232306167813, 401)  # the central 99.8%
-_Z_WEIGHTS = np.exp(-0.5 * _Z_GRID**2) / np.exp(-0.5 * _Z_GRID**2).sum()  # normal density, normalised (no scipy import)
+def _phi(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def remaining_sigmas(unit: Unit) -> tuple[float, float, float]:
+    """Median of :math:`R + 1` and the two log-scale spreads (0 when exact)."""
+    r = unit.remaining
+    med = r.estimate + 1.0
+    if r.exact:
+        return med, 0.0, 0.0
+    return med, math.log(med / (r.low + 1.0)) / Z95, math.log((r.high + 1.0) / med) / Z95
 
 
 def remaining_moments(unit: Unit) -> tuple[float, float]:
-    """Mean and variance of a unit's remaining votes under the two-piece log-normal,
-    truncated to its central 99.8% (a wide interval's log-normal tail would otherwise
-    give one unit an absurd variance; the lump model samples the tail itself)."""
-    r = unit.remaining
-    if r.exact:
-        return float(r.estimate), 0.0
-    med = r.estimate + 1.0
-    lo = math.log(med / (r.low + 1.0)) / Z95
-    hi = math.log((r.high + 1.0) / med) / Z95
-    values = np.maximum(med * np.exp(_Z_GRID * np.where(_Z_GRID < 0, lo, hi)) - 1.0, 0.0)
-    mean = float(values @ _Z_WEIGHTS)
-    return mean, float(((values - mean) ** 2) @ _Z_WEIGHTS)
+    r"""Mean and variance of a unit's remaining votes, :math:`R = M e^{\sigma_\pm z} - 1`:
+    :math:`E[e^{a\sigma z}; \pm z > 0] = e^{a^2\sigma^2/2}\Phi(\pm a\sigma)` for ``a`` = 1, 2
+    (the rounding to whole votes and the floor at 0 are left out)."""
+    med, lo, hi = remaining_sigmas(unit)
+    if lo == 0.0 and hi == 0.0:
+        return med - 1.0, 0.0
+    m1 = med * (math.exp(lo * lo / 2) * _phi(-lo) + math.exp(hi * hi / 2) * _phi(hi))
+    m2 = med * med * (math.exp(2 * lo * lo) * _phi(-2 * lo) + math.exp(2 * hi * hi) * _phi(2 * hi))
+    return m1 - 1.0, max(m2 - m1 * m1, 0.0)
 
 
 def _normalised(x: np.ndarray) -> np.ndarray:
@@ -125,7 +177,7 @@ def _normalised(x: np.ndarray) -> np.ndarray:
 
 
 def unit_centres(scenario: Scenario, units: tuple[Unit, ...], order: np.ndarray) -> np.ndarray:
-    """:math:`m_u` for every unit, float64[U, K] in kernel order."""
+    """:math:`m_u` for every unit, float64[U, K] in kernel order (before the prior)."""
     k = len(order)
     counted = np.array([u.counted for u in units], dtype=np.float64)[:, order]
     totals = counted.sum(axis=1)
@@ -138,6 +190,7 @@ def unit_centres(scenario: Scenario, units: tuple[Unit, ...], order: np.ndarray)
     baselines = [None if u.baseline is None else np.asarray(u.baseline)[order] for u in units]
     swings = _swings(counted, totals, types, baselines)
     n0 = scenario.model.unit_prior_ballots
+    pseudo = 1.0 if scenario.model.uncertainty > 0.0 else 0.0
     shift = np.asarray(scenario.model.shift)[order]
     centres = np.empty((len(units), k))
     for i, unit in enumerate(units):
@@ -145,8 +198,9 @@ def unit_centres(scenario: Scenario, units: tuple[Unit, ...], order: np.ndarray)
             fallback = _normalised(baselines[i] + swings.get(unit.type, swings.get(None, 0.0)))
         else:
             fallback = by_type[unit.type]
-        own = counted[i] / totals[i] if totals[i] > 0 else fallback
-        centres[i] = _normalised((totals[i] * own + n0 * fallback) / (totals[i] + n0) + shift)
+        weight = totals[i] + n0 + pseudo
+        base = (counted[i] + n0 * fallback + pseudo / k) / weight if weight > 0 else fallback
+        centres[i] = _normalised(base + shift)
     return centres
 
 
@@ -163,72 +217,93 @@ def _swings(counted, totals, types, baselines) -> dict:
     return {key: sums[key] / weights[key] for key in sums}
 
 
-def _ballot_shape(m: np.ndarray) -> np.ndarray:
-    """D(m) as a matrix: D z = sqrt(m) * z - m * (sqrt(m) . z)."""
-    root = np.sqrt(m)
-    return np.diag(root) - np.outer(m, root)
+def _prior_factor(scenario: Scenario, count: Count, order: np.ndarray) -> tuple[np.ndarray, float]:
+    """The prior's multiplier of every unit's centre, and the race-wide :math:`u_c`."""
+    model = scenario.model
+    u = count_spread(scenario, count)
+    k = len(order)
+    if model.prior is None or model.uncertainty <= 0.0:
+        return np.ones(k), u
+    counted = np.asarray(count.counted, dtype=np.float64)[order]
+    lump = (counted + 1.0 / k) / (counted.sum() + 1.0)
+    w_count, w_prior = u**-2, model.prior.uncertainty**-2
+    weighed = (w_count * lump + w_prior * np.asarray(model.prior.shares)[order]) / (w_count + w_prior)
+    return weighed / lump, (w_count + w_prior) ** -0.5
 
 
-def prepare_strata(scenario: Scenario, count: Count) -> tuple[StrataArrays, tuple[UnitProjection, ...]]:
-    """Kernel inputs for a count with units, and each unit's projection."""
+def prepare_strata(scenario: Scenario, count: Count, *, pool: bool = True) -> tuple[StrataArrays, tuple[UnitProjection, ...]]:
+    """Kernel inputs for a count with units, and each unit's projection.
+
+    ``pool=False`` simulates every unit exactly (the reference for the pooled draws).
+    """
     from .lump import RULE_CODES
 
     race, model, units = scenario.race, scenario.model, count.units
     order = canonical_order(scenario.ids)
     k = len(order)
-    centres = unit_centres(scenario, units, order)
+    factor, u_c = _prior_factor(scenario, count, order)
+    centres = unit_centres(scenario, units, order) * factor
+    centres /= centres.sum(axis=1, keepdims=True)
     type_names = sorted({u.type for u in units})
-    s_race = 2.0 * count_spread(scenario, count)
-    s_type = 2.0 * model.type_uncertainty
-    mean = np.zeros(k)
-    shared = np.zeros((1 + len(type_names), k, k))
-    cov = np.zeros((k, k))
-    projections = []
+    n0 = model.unit_prior_ballots
+    race_sigma = math.sqrt(8.0) * u_c if model.uncertainty > 0.0 else 0.0
+    type_sigma = math.sqrt(8.0) * model.type_uncertainty
+    rows, projections = [], []
     inverse = np.argsort(order)
     for unit, m in zip(units, centres):
         c = np.asarray(unit.counted, dtype=np.float64)[order]
+        med, lo, hi = remaining_sigmas(unit)
         r_mean, r_var = remaining_moments(unit)
-        s_unit2 = 4.0 * model.unit_uncertainty**2 + 1.0 / (c.sum() + model.unit_prior_ballots + 1.0)
-        shape = _ballot_shape(m)
-        mean += c + r_mean * m
-        shared[0] += s_race * r_mean * shape
-        shared[1 + type_names.index(unit.type)] += s_type * r_mean * shape
-        cov += (r_mean**2 * s_unit2 + r_mean) * (np.diag(m) - np.outer(m, m)) + r_var * np.outer(m, m)
-        projections.append(_project(unit, c, m, r_mean, s_race**2 + s_type**2 + s_unit2, inverse))
-    values, vectors = np.linalg.eigh(cov)
-    root = vectors * np.sqrt(np.clip(values, 0.0, None))
+        sampling = 1.0 / ((c.sum() + n0 + 1.0) * np.maximum(m, 1e-300)) if model.uncertainty > 0.0 else np.zeros(k)
+        sigma = np.where(m > 0.0, np.sqrt(8.0 * model.unit_uncertainty**2 + sampling), 0.0)
+        projections.append(_project(unit, c, m, r_mean, race_sigma**2 + type_sigma**2 + sigma**2, inverse))
+        if unit.remaining.exact and unit.remaining.estimate == 0:
+            continue  # nothing left: only its counted votes, in `counted`
+        rows.append((m, sigma, type_names.index(unit.type), unit.remaining.exact, med, lo, hi, r_mean, r_var))
+    pooled = _pooled(rows, pool)
+    col = lambda i, dtype=np.float64: np.array([r[i] for r in rows], dtype=dtype)  # noqa: E731
     standing = sorted(range(k), key=lambda j: (-count.counted[order[j]], scenario.ids[order[j]]))
+    num, den = threshold_fraction(race.threshold)
     arrays = StrataArrays(
-        mean=mean, shared=shared, independent=root, tail_df=model.tail_df,
-        rule=RULE_CODES[race.rule], seats=race.seats, threshold=race.threshold,
+        counted=np.asarray(count.counted, dtype=np.float64)[order],
+        centre=np.array([r[0] for r in rows]).reshape(len(rows), k),
+        unit_sigma=np.array([r[1] for r in rows]).reshape(len(rows), k),
+        unit_type=col(2, np.int64), pooled=pooled, remaining_exact=col(3, np.bool_),
+        remaining_median=col(4), sigma_low=col(5), sigma_high=col(6), remaining_mean=col(7), remaining_var=col(8),
+        race_sigma=np.full(k, race_sigma), type_sigma=type_sigma, types=len(type_names),
+        pool_ballots=bool(pool and len(rows) > EXACT_UNITS), tail_df=model.tail_df,
+        rule=RULE_CODES[race.rule], seats=race.seats, threshold=race.threshold, threshold_num=num, threshold_den=den,
         recount_margin=race.recount_margin,
         yes_index=int(np.nonzero(order == scenario.ids.index("yes"))[0][0]) if race.rule == "measure" else -1,
         order=order, margin_pair=(standing[0], standing[1] if k > 1 else standing[0]),
-        counted=np.asarray(count.counted, dtype=np.float64)[order],
     )
     return arrays, tuple(projections)
 
 
-def kernel_loadings(arrays: StrataArrays) -> tuple[np.ndarray, np.ndarray]:
-    """The kernel's ``shared`` (float64[M, K, K]) and ``independent`` (float64[K, K]) loadings.
+def _pooled(rows, pool: bool) -> np.ndarray:
+    """Which units are pooled (module docstring): small ones, only when there are many."""
+    flags = np.zeros(len(rows), np.bool_)
+    if not pool or len(rows) <= EXACT_UNITS:
+        return flags
+    size = np.array([r[8] + r[7] ** 2 * float(np.max(r[1])) ** 2 / 4.0 + r[7] / 4.0 for r in rows])
+    small = np.array([max(r[5], r[6], float(np.max(r[1]))) <= POOL_MAX_SIGMA for r in rows])
+    candidates = np.flatnonzero(small)
+    ranked = candidates[np.argsort(-size[candidates], kind="stable")]
+    rest = float(size[ranked].sum())
+    for i in ranked:  # largest first: exact while it is more than its part of what is left
+        if size[i] <= POOL_MAX_PART * rest:
+            flags[i] = True
+        else:
+            rest -= size[i]
+    return flags
 
-    The Gaussian levels folded into one (module docstring, *Drawing*): ``M`` = 1, the
-    race-wide loading, when it is scaled by the Student-t factor (``tail_df`` > 0), else 0.
-    """
-    keep = 1 if arrays.tail_df > 0.0 else 0
-    folded = arrays.independent @ arrays.independent.T
-    for loading in arrays.shared[keep:]:
-        folded = folded + loading @ loading.T
-    values, vectors = np.linalg.eigh(folded)
-    root = vectors * np.sqrt(np.clip(values, 0.0, None))
-    return np.ascontiguousarray(arrays.shared[:keep]), np.ascontiguousarray(root)
 
-
-def _project(unit, c, m, r_mean, var_scale, inverse) -> UnitProjection:
-    """Normal approximation of a unit's final shares (reported, not used for calls)."""
+def _project(unit, c, m, r_mean, log_var, inverse) -> UnitProjection:
+    """Normal approximation of a unit's final shares (reported, not used for calls): a share
+    of the remaining vote moves by about sigma q (1 - q)."""
     total = c.sum() + r_mean
     mean = (c + r_mean * m) / total if total > 0 else m
-    sd = np.sqrt(var_scale * m * (1 - m)) * r_mean / total if total > 0 else np.zeros_like(m)
+    sd = np.sqrt(log_var) * m * (1 - m) * r_mean / total if total > 0 else np.zeros_like(m)
     low, high = np.clip(mean - Z95 * sd, 0, 1), np.clip(mean + Z95 * sd, 0, 1)
     fraction = c.sum() / total if total > 0 else 1.0
     return UnitProjection(unit.id, unit.type, float(fraction), float(r_mean), tuple(m[inverse]),
