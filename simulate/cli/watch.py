@@ -40,7 +40,7 @@ def _printer(args):
         if args.json:
             print(json.dumps(event, ensure_ascii=False), flush=True)
         else:
-            print(f"{event['as_of'] or '-'}  {event['kind'].upper().replace('_', ' '):<10} {event['text']}", flush=True)
+            print(f"{event['as_of'] or '-'}  {event['kind'].upper().replace('_', '-'):<10} {event['text']}", flush=True)
     return on_event
 
 

@@ -1,0 +1,206 @@
+"""racecall watch: a feed played release by release into SQLite, pages and events; killed and resumed."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from simulate.cli.main import main
+from simulate.live import sources
+from simulate.live.store import FILE, Store
+from simulate.live.watch import Settings, Watcher
+
+FEED = Path(__file__).parent / "data" / "la-county-2024" / "general" / "timeframes.json"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def releases():
+    return list(sources.releases(FEED, kind="general"))
+
+
+def table(out, sql):
+    db = sqlite3.connect(Path(out) / FILE)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def snapshot(out):
+    """Everything the database holds that must not depend on interruptions (ids and timings aside)."""
+    return (table(out, "SELECT seq, key, as_of, final, contests, simulated FROM releases ORDER BY seq"),
+            table(out, "SELECT slug, seq, digest, status, result FROM results ORDER BY slug, seq"),
+            table(out, "SELECT slug, race, digest, seq, standing FROM contests ORDER BY slug"),
+            table(out, "SELECT seq, slug, kind, text, data FROM events ORDER BY seq, slug, kind"))
+
+
+def test_feed_releases_are_ordered_and_unique():
+    rels = releases()
+    keys = [r.key for r in rels]
+    assert len(rels) >= 10 and keys == sorted(keys) and len(set(keys)) == len(keys)
+    assert all(len(r.contests) >= 15 for r in rels)
+
+
+def test_watch_plays_the_feed_into_the_database_and_pages(tmp_path, capsys):
+    out = tmp_path / "night"
+    assert main(["watch", str(FEED), "--out", str(out), "--once", "--draws", "4000", "--quiet"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rels = releases()
+    stored = table(out, "SELECT key FROM releases ORDER BY seq")
+    assert [k for (k,) in stored] == [r.key for r in rels]
+    slugs = {s for r in rels for s, _ in r.contests}
+    assert {s for (s,) in table(out, "SELECT slug FROM contests")} == slugs
+    # a contest is re-simulated exactly when its scenario changed, so the first release simulates all
+    assert table(out, "SELECT simulated FROM releases WHERE seq = 1")[0][0] == len(rels[0].contests)
+    events = table(out, "SELECT kind, text FROM events ORDER BY id")
+    assert len(lines) == len(events) and [line.split(None, 2)[2] for line in lines] == [t for _, t in events]
+    assert {k for k, _ in events} >= {"called"}
+    index = (out / "index.html").read_text()
+    for (race,) in table(out, "SELECT race FROM contests"):
+        assert race.replace("&", "&amp;").replace('"', "&quot;").replace("'", "&#x27;") in index
+    assert len(list((out / "contests").glob("*.html"))) == len(slugs)
+
+
+def test_json_events_are_one_object_per_line(tmp_path, capsys):
+    out = tmp_path / "night"
+    assert main(["watch", str(FEED), "--out", str(out), "--once", "--draws", "4000", "--quiet", "--json",
+                 "--max-releases", "3"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert events and all({"release", "as_of", "slug", "race", "kind", "text"} <= set(e) for e in events)
+    assert len(events) == table(out, "SELECT COUNT(*) FROM events")[0][0]
+    assert table(out, "SELECT COUNT(*) FROM releases")[0][0] == 3
+
+
+def test_a_second_run_adds_nothing_and_resumes_after_the_last_release(tmp_path, capsys):
+    out = tmp_path / "night"
+    args = ["watch", str(FEED), "--out", str(out), "--once", "--draws", "4000", "--quiet"]
+    assert main(args + ["--max-releases", "4"]) == 0
+    first = capsys.readouterr().out
+    assert main(args) == 0
+    rest = capsys.readouterr().out
+    assert main(args) == 0
+    assert capsys.readouterr().out == ""  # nothing new, nothing printed, nothing stored twice
+    whole = tmp_path / "whole"
+    assert main(["watch", str(FEED), "--out", str(whole), "--once", "--draws", "4000", "--quiet"]) == 0
+    assert first + rest == capsys.readouterr().out
+    assert snapshot(out) == snapshot(whole)
+
+
+def test_sigkill_mid_way_loses_nothing_committed_and_doubles_nothing(tmp_path):
+    """Kill the process while it works (after some releases are committed), restart it: the same database
+    as one uninterrupted run, release for release, result for result, event for event."""
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "simulate", "watch", str(FEED), "--out", str(out), "--once", "--draws", "60000",
+           "--quiet", "--threads", "1"]
+    env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.time() + 240
+    committed = 0
+    while time.time() < deadline and proc.poll() is None:
+        if (out / FILE).exists():
+            try:
+                committed = table(out, "SELECT COUNT(*) FROM releases")[0][0]
+            except sqlite3.OperationalError:
+                committed = 0
+        if committed >= 3:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    first_out = proc.communicate()[0].decode()
+    killed_at = table(out, "SELECT COUNT(*) FROM releases")[0][0]
+    total = len(releases())
+    assert 3 <= killed_at < total
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
+    assert again.returncode == 0, again.stderr
+    whole = tmp_path / "whole"
+    ref = subprocess.run([*cmd[:6], str(whole), *cmd[7:]], cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
+    assert ref.returncode == 0, ref.stderr
+    assert snapshot(out) == snapshot(whole)
+    assert len(table(out, "SELECT key FROM releases")) == total
+    # the printed events: those of the committed releases before the kill, then the rest, none twice
+    assert (first_out + again.stdout).count("\n") >= ref.stdout.count("\n") - 50  # output of a killed process may be cut
+    assert again.stdout and ref.stdout.endswith(again.stdout)
+    assert (out / "index.html").read_text() == (whole / "index.html").read_text().replace(str(whole), str(out))
+
+
+def test_a_failed_release_is_rolled_back_whole(tmp_path, monkeypatch):
+    rels = releases()
+    watcher = Watcher(tmp_path, Settings(draws=2000))
+    watcher.process(rels[0])
+    before = snapshot(tmp_path)
+    original = Store.record
+
+    def broken(self, release, changed, standing, events, seconds):
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("INSERT INTO releases VALUES (99, 'x', NULL, 0, 0, 0, 0, 'now')")
+        self.db.execute("ROLLBACK")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Store, "record", broken)
+    with pytest.raises(OSError):
+        watcher.process(rels[1])
+    monkeypatch.setattr(Store, "record", original)
+    assert snapshot(tmp_path) == before
+    watcher.close()
+    resumed = Watcher(tmp_path, Settings(draws=2000))
+    assert resumed.process(rels[0]) is None and resumed.process(rels[1]) is not None
+    resumed.close()
+
+
+def test_watch_polls_a_url(tmp_path, capsys):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+    handler = lambda *a, **k: Quiet(*a, directory=str(FEED.parent), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{FEED.name}"
+        out = tmp_path / "url"
+        assert main(["watch", url, "--out", str(out), "--once", "--draws", "2000", "--quiet", "--max-releases", "2"]) == 0
+        assert table(out, "SELECT COUNT(*) FROM releases")[0][0] == 2
+        bad = f"http://127.0.0.1:{server.server_address[1]}/missing.json"
+        assert main(["watch", bad, "--out", str(tmp_path / "bad"), "--once", "--quiet"]) == 0  # retried, not a crash
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_folder_updated_in_place_is_reread(tmp_path, capsys):
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    data = json.loads(FEED.read_text())
+    keep = 4
+    cut = {"dates": data["dates"][:keep], "contests": [
+        {**c, "cumulative_totals": c.get("cumulative_totals", [])[:keep],
+         "candidates": [{**x, "votes": x["votes"][:keep]} for x in c["candidates"]]} for c in data["contests"]]}
+    (feed / "timeframes.json").write_text(json.dumps(cut))
+    out = tmp_path / "out"
+    assert main(["watch", str(feed), "--out", str(out), "--once", "--draws", "2000", "--quiet"]) == 0
+    n = table(out, "SELECT COUNT(*) FROM releases")[0][0]
+    assert 1 <= n <= keep
+    (feed / "timeframes.json").write_text(json.dumps(data))
+    assert main(["watch", str(feed), "--out", str(out), "--once", "--draws", "2000", "--quiet"]) == 0
+    assert table(out, "SELECT COUNT(*) FROM releases")[0][0] > n
+
+
+def test_bad_sources_are_one_clean_error(tmp_path, capsys):
+    assert main(["watch", str(tmp_path / "nothing.json"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such file or folder" in err
+    (tmp_path / "file").write_text("x")
+    assert main(["watch", str(FEED), "--out", str(tmp_path / "file")]) == 2
+    assert "--out must be a directory" in capsys.readouterr().err
