@@ -87,15 +87,27 @@ def test_precision_draws_until_target(tmp_path, capsys):
     path = tmp_path / "near.yaml"
     path.write_text(text)
     out = run_json(capsys, str(path), "--precision", "0.0003")
-    assert out["draws"] > 1_048_576 and out["draws"] % 1_048_576 == 0
+    assert out["draws"] % 16_384 == 0 and out["precision"]["reached"]
     assert all(c["p_win_se"] <= 0.0003 for c in out["candidates"])
-    previous = (out["draws"] // 2) ** -0.5 * max(c["p_win"] * (1 - c["p_win"]) for c in out["candidates"]) ** 0.5
-    assert previous > 0.0003  # it did not draw more than it needed
+    fewer = out["draws"] / 1.25
+    assert fewer ** -0.5 * max(c["p_win"] * (1 - c["p_win"]) for c in out["candidates"]) ** 0.5 > 0.0003  # no overspending
 
 
 def test_precision_stops_when_the_call_is_settled(capsys):
-    out = run_json(capsys, "scenarios/la-da-2020-general.yaml", "--precision", "0.00001")
+    out = run_json(capsys, "scenarios/la-da-2020-general.yaml", "--precision", "0.00001", "--until-called")
     assert out["draws"] == 1_048_576 and out["call"]["status"] == "called"
+    assert out["precision"]["stopped"] in ("called", "precision")
+
+
+def test_precision_cap_warns_on_stderr(tmp_path, capsys):
+    text = open("scenarios/la-da-2020-primary.yaml").read().replace("simulation:", "simulation:\n  max_draws: 200000", 1)
+    path = tmp_path / "capped.yaml"
+    path.write_text(text)
+    assert main(["run", str(path), "--precision", "0.0001", "--json"]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["draws"] == 200_000 and out["precision"]["reached"] is False and out["precision"]["max_se"] > 0.0001
+    assert "precision 0.0001 not reached at max_draws (200,000 draws)" in captured.err
 
 
 def test_progress_bar_only_after_delay():

@@ -50,6 +50,8 @@ def simulation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=seed, help="random seed (default: the scenario's simulation.seed, else 0)")
     p.add_argument("--threads", type=positive_int, help="worker threads; results do not depend on it (default: the machine's cores)")
     p.add_argument("--precision", type=precision, help="draw until every probability's standard error is at most this (default: off, a fixed number of draws)")
+    p.add_argument("--until-called", action="store_true",
+                   help="with --precision: stop as soon as the race is called (at the sequential bound)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
@@ -59,7 +61,7 @@ def run_options(args) -> dict:
     from ..report.progress import ProgressBar
 
     return {"draws": args.draws, "seed": args.seed, "threads": args.threads, "precision": args.precision,
-            "progress": ProgressBar.for_terminal(args.quiet)}
+            "stop_when_called": args.until_called, "progress": ProgressBar.for_terminal(args.quiet)}
 
 
 def print_result(obj, args, text) -> None:

@@ -83,7 +83,12 @@ def run(args) -> int:
     options = run_options(args)
     if options["progress"] is not None:
         options["progress"].close()
-    results = run_many(scenarios, draws=args.draws, seed=args.seed, threads=args.threads, precision=args.precision)
+    results = run_many(scenarios, draws=args.draws, seed=args.seed, threads=args.threads, precision=args.precision,
+                       stop_when_called=args.until_called)
+    from ..outcome.runner import precision_warning
+
+    for warning in filter(None, map(precision_warning, results)):
+        print(warning, file=sys.stderr)
     if args.json:
         import json
 
@@ -107,12 +112,16 @@ def _one(scenario, args) -> int:
     from ..outcome.runner import run as simulate_count
     from ..report.text import race_table
 
+    from ..outcome.runner import precision_warning
+
     options = run_options(args)
     try:
         result = simulate_count(scenario, **options)
     finally:
         if options["progress"] is not None:
             options["progress"].close()
+    if precision_warning(result):
+        print(precision_warning(result), file=sys.stderr)
     if args.json:
         import json
 

@@ -1,9 +1,23 @@
-"""Race calls: what is decided at a confidence level, with the Monte Carlo error counted against it.
+r"""Race calls: what is decided at a confidence level, with the Monte Carlo error counted against it.
 
 A call is made only when the *lower* Wilson score bound (one-sided, 99.9%) of
 the outcome's simulated probability is at or above the level, so a short run
 cannot call a race on luck: with ``n`` draws that all agree the bound is about
 ``1 - 9.5/n``.
+
+Repeated looks
+--------------
+A run with a precision target (:func:`simulate.outcome.runner.run`) looks at its
+tally after each round of draws and may stop at any look, so a call could be
+made at the first look where the bound happens to clear the level.  The
+overall chance of a false call is kept at :data:`ALPHA` = 0.001 by spending it
+across looks (a union bound): look :math:`i = 1, 2, \dots` uses the one-sided
+level :math:`\alpha_i = \alpha\,2^{-i}`, i.e. :math:`z_i = \Phi^{-1}(1 - \alpha 2^{-i})`
+(:func:`look_z`: 3.29, 3.48, 3.66, 3.83, ...).  Whatever rule decides when to
+stop, :math:`P(\text{false call}) \le P(\bigcup_i \{\text{bound}_i \ge \text{level}\})
+\le \sum_i \alpha_i < \alpha` when the true probability is at the level.
+A run of a fixed number of draws looks once, with :math:`z = \Phi^{-1}(1-\alpha)`
+= 3.09 (:data:`Z_CALL`).
 
 Statuses
 --------
@@ -29,7 +43,20 @@ import numpy as np
 
 from .results import Call
 
-Z_CALL = 3.090232306167813  # one-sided 99.9% normal quantile
+ALPHA = 0.001  # overall one-sided chance of a false call when the true probability is at the level
+Z_CALL = 3.090232306167813  # one-sided 99.9% normal quantile: a single look
+
+
+def look_z(look: int | None) -> float:
+    r"""The normal quantile of the Wilson bound at look ``look`` (1, 2, ...) of an
+    adaptive run, :math:`\Phi^{-1}(1 - \alpha 2^{-look})`; ``None``: one look, :data:`Z_CALL`."""
+    if look is None:
+        return Z_CALL
+    if look < 1:
+        raise ValueError(f"looks are numbered from 1, got {look}")
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(1.0 - ALPHA * 2.0 ** -look)
 
 
 def lower_bound(p: float, n: int, z: float = Z_CALL) -> float:
@@ -44,19 +71,21 @@ def lower_bound(p: float, n: int, z: float = Z_CALL) -> float:
     return max((centre - spread) / (1 + z2 / n), 0.0)
 
 
-def make_call(rule, seats, ids, names, tally, level, too_early, settled=False) -> Call:
+def make_call(rule, seats, ids, names, tally, level, too_early, settled=False, z: float = Z_CALL) -> Call:
     """Decide the race at ``level`` from a :class:`simulate.engine.driver.Tally`.
 
     ``settled``: nothing is left to count, so the outcome is not a Monte Carlo
     estimate (only exact ties are random) and no error bound is subtracted.
+    ``z``: the Wilson bound's normal quantile (:func:`look_z` for a look of an adaptive run).
     """
     n = math.inf if settled else tally.draws
+    bound = lambda p, n: lower_bound(p, n, z)  # noqa: E731
     if rule == "plurality":
-        call = _plurality(seats, ids, names, tally.wins / tally.draws, n, level)
+        call = _plurality(seats, ids, names, tally.wins / tally.draws, n, level, bound)
     elif rule == "measure":
-        call = _measure(ids, tally.wins / tally.draws, n, level)
+        call = _measure(ids, tally.wins / tally.draws, n, level, bound)
     else:
-        call = _runoff(ids, names, tally, n, level)
+        call = _runoff(ids, names, tally, n, level, bound)
     if too_early:
         return Call("too_early", None, (), call.confidence, level,
                     "Too early to call: too little of the vote is counted.")
@@ -77,11 +106,11 @@ def _ranked(values, ids) -> list[int]:
     return sorted(range(len(ids)), key=lambda j: (-values[j], ids[j]))
 
 
-def _plurality(seats, ids, names, p, n, level) -> Call:
+def _plurality(seats, ids, names, p, n, level, bound=lower_bound) -> Call:
     order = _ranked(p, ids)
     decided, missing_lb = [], 0.0
     for j in order[:seats]:
-        gap = 1.0 - lower_bound(p[j], n)
+        gap = 1.0 - bound(p[j], n)
         if 1.0 - (missing_lb + gap) < level:
             break
         decided.append(int(j))
@@ -102,22 +131,22 @@ def _plurality(seats, ids, names, p, n, level) -> Call:
     return Call("too_close", None, winners, confidence, level, text)
 
 
-def _measure(ids, p, n, level) -> Call:
+def _measure(ids, p, n, level, bound=lower_bound) -> Call:
     yes = ids.index("yes")
     p_pass = float(p[yes])
-    if lower_bound(p_pass, n) >= level:
+    if bound(p_pass, n) >= level:
         return Call("called", "passes", ("yes",), p_pass, level, f"Called: the measure passes, {_pct(p_pass)} confident.")
-    if lower_bound(1 - p_pass, n) >= level:
+    if bound(1 - p_pass, n) >= level:
         return Call("called", "fails", ("no",), 1 - p_pass, level, f"Called: the measure fails, {_pct(1 - p_pass)} confident.")
     return Call("too_close", None, (), max(p_pass, 1 - p_pass), level,
                 f"Too close to call: the measure passes with a {_pct(p_pass)} chance.")
 
 
-def _runoff(ids, names, tally, n, level) -> Call:
+def _runoff(ids, names, tally, n, level, bound=lower_bound) -> Call:
     d = tally.draws
     outright = tally.outright / d
     best = _ranked(outright, ids)[0]
-    if lower_bound(outright[best], n) >= level:
+    if bound(outright[best], n) >= level:
         p = float(outright[best])
         return Call("called", "winner", (ids[best],), p, level, f"Called: {names[best]} wins outright, {_pct(p)} confident.")
     pairs = tally.pairs / d
@@ -125,12 +154,12 @@ def _runoff(ids, names, tally, n, level) -> Call:
     in_runoff = (tally.advance - tally.outright) / d
     first, second = sorted((int(a), int(b)), key=lambda j: (-in_runoff[j], ids[j]))
     p_pair = float(pairs[a, b])
-    if lower_bound(p_pair, n) >= level:
+    if bound(p_pair, n) >= level:
         return Call("called", "runoff", (ids[first], ids[second]), p_pair, level,
                     f"Runoff: {names[first]} vs {names[second]}, {_pct(p_pair)} confident.")
     p_runoff = tally.runoffs / d
-    if lower_bound(p_runoff, n) >= level:
-        sure = [j for j in _ranked(in_runoff, ids) if lower_bound(in_runoff[j], n) >= level]
+    if bound(p_runoff, n) >= level:
+        sure = [j for j in _ranked(in_runoff, ids) if bound(in_runoff[j], n) >= level]
         who = f"{_join(names[j] for j in sure)} in it, second place still open" if sure else "both places still open"
         return Call("runoff", "runoff", tuple(ids[j] for j in sure), p_runoff, level,
                     f"Runoff, {_pct(p_runoff)} confident: {who}.")

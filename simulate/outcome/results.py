@@ -68,6 +68,7 @@ class RaceResult:
     runoff_pairs: tuple[tuple[str, str, float], ...]
     counted_fraction: float
     call: Call
+    remaining: dict | None = None  # the ballots left as the model used them: estimate, low, high (and exact)
     extra: dict = field(default_factory=dict, compare=False)
 
     def candidate(self, cid: str) -> CandidateResult:
@@ -86,6 +87,7 @@ class RaceResult:
             "seed": self.seed,
             "leader": self.leader,
             "counted_fraction": _r(self.counted_fraction),
+            **({"remaining": dict(self.remaining)} if self.remaining is not None else {}),
             "candidates": [
                 {
                     "id": c.id,

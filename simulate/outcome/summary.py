@@ -9,7 +9,7 @@ import numpy as np
 from ..engine.driver import Tally
 from ..scenario.centre import counted_fraction
 from ..scenario.records import Count, Scenario
-from .calls import make_call
+from .calls import Z_CALL, make_call
 from .results import CandidateResult, Hurdle, RaceResult, ShareInterval
 
 
@@ -54,7 +54,17 @@ def hurdle(scenario: Scenario, count: Count) -> Hurdle:
     return Hurdle(ids[chaser], needs, leader_needs)
 
 
-def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int) -> RaceResult:
+def remaining_json(count: Count) -> dict:
+    """The remaining ballots as the model used them: the 90% interval (``low = high = estimate``
+    when exact); with units, the sums of the units' estimates and bounds."""
+    r = count.remaining
+    low = r.estimate if r.exact else r.low
+    high = r.estimate if r.exact else r.high
+    return {"estimate": int(r.estimate), "low": int(low), "high": int(high), "exact": bool(r.exact)}
+
+
+def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int, z: float = Z_CALL) -> RaceResult:
+    """The result of ``tally``; ``z``: the Wilson bound's quantile for the call (:func:`simulate.outcome.calls.look_z`)."""
     race, ids = scenario.race, scenario.ids
     names = tuple(c.name for c in scenario.candidates)
     n = tally.draws
@@ -87,7 +97,7 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int) -> Race
         pairs.sort(key=lambda t: -t[2])
     too_early = total == 0 or fraction < scenario.simulation.min_counted_fraction
     settled = count.remaining.exact and count.remaining.estimate == 0
-    call = make_call(race.rule, race.seats, ids, names, tally, scenario.simulation.call_confidence, too_early, settled)
+    call = make_call(race.rule, race.seats, ids, names, tally, scenario.simulation.call_confidence, too_early, settled, z)
     return RaceResult(
         race=race.name, rule=race.rule, as_of=count.as_of, draws=n, seed=seed,
         leader=ids[leader] if leader is not None else None,
@@ -99,5 +109,6 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int) -> Race
         runoff_pairs=tuple(pairs),
         counted_fraction=fraction,
         call=call,
+        remaining=remaining_json(count),
         extra=margin,
     )
