@@ -32,3 +32,8 @@ class ScenarioError(RacecallError):
         self.message = message
         where = f"{source}: {path}: " if path else f"{source}: "
         super().__init__(where + message)
+
+
+class ScenarioWarning(UserWarning):
+    """Something in a scenario that is used as given but deserves a word (the command line
+    prints it as one ``racecall: warning: ...`` line on stderr)."""

@@ -19,18 +19,30 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 
-def write_bytes(path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically; returns the path.  Raises ``OSError``."""
+def write_bytes(path, data: bytes, check: Callable[[Path], object] | None = None) -> Path:
+    """Write ``data`` to ``path`` atomically; returns the path.  Raises ``OSError``.
+
+    ``check``, when given, is called with the written temporary file (beside
+    ``path``, so relative references resolve the same) before it is renamed into
+    place; whatever it raises leaves ``path`` untouched.
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        try:
+            mode = os.stat(path).st_mode & 0o7777  # keep an existing file's permissions
+        except OSError:
+            mode = 0o666 & ~_umask()  # mkstemp makes the file private; the result is an ordinary file
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if check is not None:
+            check(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -38,9 +50,13 @@ def write_bytes(path, data: bytes) -> Path:
     return path
 
 
-def write_text(path, text: str) -> Path:
-    """Write ``text`` (UTF-8, newlines as given) to ``path`` atomically."""
-    return write_bytes(path, text.encode("utf-8"))
+def write_text(path, text: str, check: Callable[[Path], object] | None = None) -> Path:
+    """Write ``text`` (UTF-8, newlines as given) to ``path`` atomically (``check`` as for :func:`write_bytes`).
+
+    Text that cannot be UTF-8 (a lone surrogate, as from a command-line argument
+    in another encoding) raises ``UnicodeEncodeError`` before anything is written.
+    """
+    return write_bytes(path, text.encode("utf-8"), check)
 
 
 @contextlib.contextmanager
@@ -58,6 +74,7 @@ def new_directory(path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new"))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; the result is an ordinary directory
         yield tmp
         if path.exists() and not path.is_dir():
             raise FileExistsError(f"{path} exists and is not a directory")
@@ -70,6 +87,12 @@ def new_directory(path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _exchange(a: Path, b: Path) -> None:

@@ -405,7 +405,7 @@ def test_units_csv_race_errors(tmp_path):
         assert str(exc.value) == message
     with pytest.raises(ScenarioError) as exc:
         scenario_from_units_csv(tmp_path / "none.csv", name="X", rule="plurality")
-    assert exc.value.message == "cannot read the file (No such file or directory)"
+    assert exc.value.message == "cannot read the units CSV (No such file or directory)"
 
 
 # -- command line -----------------------------------------------------------------------
@@ -447,7 +447,9 @@ def test_cli_nc_lump_and_units_csv(tmp_path, capsys):
     assert code == 0
     assert io.out.splitlines()[:2] == [
         f"imported 2 snapshots (400 county x vote-type units) from {NC} into {out}", "warnings 3:"]
-    assert sorted(p.name for p in (tmp_path / "nc-units.units").iterdir()) == [
+    folders = [p for p in tmp_path.iterdir() if p.name.startswith("nc-units.units.")]
+    assert len(folders) == 1 and folders[0].name in out.read_text(encoding="utf-8")
+    assert sorted(p.name for p in folders[0].iterdir()) == [
         "count.csv", "snapshot-001.csv", "snapshot-002.csv"]
     loaded = simulate.load_scenario(out)
     direct = simulate.load_scenario_dict(

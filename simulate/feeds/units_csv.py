@@ -1,5 +1,8 @@
 """Import a CSV of counting units (counties, precincts, vote types) as a scenario.
 
+The CSV is read by :mod:`simulate.scenario.units_table`, the same reader a scenario's
+``count.units_csv`` goes through, so a file one accepts the other accepts too.
+
 One row per unit, or per unit and vote type::
 
     unit,type,biden,trump,other,remaining,remaining_low,remaining_high,baseline_biden,baseline_trump,baseline_other
@@ -32,214 +35,26 @@ from __future__ import annotations
 
 import csv
 import io
-import math
-import os
+import hashlib
 import re
-import secrets
+import shutil
 from pathlib import Path
 
 import yaml
 
+from .. import files
 from ..errors import ScenarioError
 from ..scenario.records import RULES
-from ..scenario.schema import ID_PATTERN, MAX_CANDIDATES, MAX_VOTES, MEASURE_IDS, SHARE_SUM_TOLERANCE, UNIT_ID_PATTERN
+from ..scenario.schema import ID_PATTERN, MEASURE_IDS
+from ..scenario.units_table import _BASELINE, _REMAINING, read_units_csv
 
 __all__ = ["scenario_from_units_csv", "read_units_csv", "units_csv_text", "write_scenario"]
 _REMAINING = ("remaining", "remaining_low", "remaining_high")
 _BASELINE = "baseline_"
 
 
-class _Table:
-    """The header's meaning: which column holds what."""
-
-    def __init__(self, source, header, ids, unit_column, type_column):
-        fail = lambda message: _fail(source, "header", message)  # noqa: E731
-        names = [h.strip() for h in header]
-        for i, name in enumerate(names):
-            if not name:
-                fail(f"column {i + 1} has no name")
-            if name in names[:i]:
-                fail(f"column {name!r} appears twice")
-        if unit_column not in names:
-            fail(f"no {unit_column!r} column (the unit names)")
-        if "remaining" not in names:
-            fail("no 'remaining' column (the votes not yet counted in each unit)")
-        for have, lack in (("remaining_low", "remaining_high"), ("remaining_high", "remaining_low")):
-            if have in names and lack not in names:
-                fail(f"has {have!r} but no {lack!r} (give both columns, or neither)")
-        reserved = {unit_column, type_column, *_REMAINING}
-        votes = [n for n in names if n not in reserved and not n.startswith(_BASELINE)]
-        if ids is None:
-            for name in votes:
-                if not re.match(ID_PATTERN, name):
-                    fail(f"column {name!r} is not a candidate id (lower-case letters, digits "
-                         "and _ starting with a letter)")
-            ids = tuple(votes)
-        else:
-            for cid in ids:
-                if cid not in names:
-                    fail(f"no column for candidate {cid!r}")
-            for name in votes:
-                if name not in ids:
-                    fail(f"column {name!r} is not a candidate (candidates: {', '.join(ids)})")
-        if not ids:
-            fail("no candidate columns")
-        if len(ids) > MAX_CANDIDATES:
-            fail(f"has {len(ids)} candidate columns, more than the {MAX_CANDIDATES} allowed")
-        baseline = [n for n in names if n.startswith(_BASELINE)]
-        for name in baseline:
-            if name[len(_BASELINE):] not in ids:
-                fail(f"column {name!r} names no candidate (candidates: {', '.join(ids)})")
-        if baseline and len(baseline) != len(ids):
-            missing = [i for i in ids if _BASELINE + i not in baseline]
-            fail(f"no baseline column for {', '.join(missing)} (give a baseline_<id> column "
-                 "for every candidate, or none)")
-        self.source, self.ids, self.width = source, ids, len(names)
-        self.col = {name: i for i, name in enumerate(names)}
-        self.unit_column, self.type_column = unit_column, type_column
-        self.has_type = type_column in self.col
-        self.has_interval = "remaining_low" in self.col
-        self.has_baseline = bool(baseline)
-
-
 def _fail(source, path, message):
     raise ScenarioError(source, path, message)
-
-
-def _whole(source, where, text) -> int:
-    """A vote count cell as an int in [0, MAX_VOTES]."""
-    s = text.strip()
-    if not s:
-        _fail(source, where, "is empty (write 0 for no votes)")
-    try:
-        value = int(s)
-    except ValueError:
-        try:
-            number = float(s)
-        except ValueError:
-            number = math.nan
-        if not (math.isfinite(number) and number == int(number)):
-            _fail(source, where, f"must be a whole number of votes, got {s!r}")
-        value = int(number)
-    if value < 0:
-        _fail(source, where, f"must not be negative, got {value}")
-    if value > MAX_VOTES:
-        _fail(source, where, f"is absurdly large ({value:,} > {MAX_VOTES:,})")
-    return value
-
-
-def _name(source, where, text, what) -> str:
-    s = text.strip()
-    if not re.match(UNIT_ID_PATTERN, s):
-        _fail(source, where, f"{what} must use only letters, digits, spaces and _ . / -, got {s!r}")
-    return s
-
-
-def _row(t: _Table, n: int, cells: list[str]) -> dict:
-    """One data row as a unit mapping (without its id)."""
-    src = t.source
-    at = lambda column: f"row {n}, column {column}"  # noqa: E731
-    if len(cells) != t.width:
-        _fail(src, f"row {n}", f"has {len(cells)} fields, the header has {t.width}")
-    cell = lambda column: cells[t.col[column]]  # noqa: E731
-    if not cell(t.unit_column).strip():
-        _fail(src, at(t.unit_column), "is empty (every row needs a unit name)")
-    unit = {"name": _name(src, at(t.unit_column), cell(t.unit_column), "a unit name")}
-    if t.has_type and cell(t.type_column).strip():
-        unit["type"] = _name(src, at(t.type_column), cell(t.type_column), "a vote type")
-    unit["counted"] = {cid: _whole(src, at(cid), cell(cid)) for cid in t.ids}
-    estimate = _whole(src, at("remaining"), cell("remaining"))
-    unit["remaining"] = estimate
-    if t.has_interval:
-        low_text, high_text = cell("remaining_low").strip(), cell("remaining_high").strip()
-        if bool(low_text) != bool(high_text):
-            empty = "remaining_low" if not low_text else "remaining_high"
-            _fail(src, at(empty), "is empty but the other end of the interval is given "
-                                  "(give both, or neither for an exact count)")
-        if low_text:
-            low = _whole(src, at("remaining_low"), low_text)
-            high = _whole(src, at("remaining_high"), high_text)
-            if not low <= estimate <= high:
-                _fail(src, f"row {n}", f"needs remaining_low <= remaining <= remaining_high, "
-                                       f"got {low} / {estimate} / {high}")
-            if low < high:
-                unit["remaining"] = {"estimate": estimate, "low": low, "high": high}
-    if t.has_baseline:
-        texts = {cid: cell(_BASELINE + cid).strip() for cid in t.ids}
-        given = [cid for cid in t.ids if texts[cid]]
-        if given and len(given) < len(t.ids):
-            empty = next(cid for cid in t.ids if not texts[cid])
-            _fail(src, at(_BASELINE + empty), "is empty but other baseline shares are given "
-                                              "(give all, or none for no baseline)")
-        if given:
-            unit["baseline"] = {cid: _share(src, at(_BASELINE + cid), texts[cid]) for cid in t.ids}
-            total = sum(unit["baseline"].values())
-            if abs(total - 1) > SHARE_SUM_TOLERANCE:
-                _fail(src, f"row {n}", f"baseline shares must add up to 1, they add up to {total:.6g}")
-    return unit
-
-
-def _share(source, where, text) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        _fail(source, where, f"must be a share between 0 and 1, got {text!r}")
-    if not 0 <= value <= 1:  # also rejects nan
-        _fail(source, where, f"must be a share between 0 and 1, got {text!r}")
-    return value
-
-
-def read_units_csv(path, candidates=None, *, unit_column="unit", type_column="type",
-                   source=None) -> tuple[tuple[str, ...], list[dict]]:
-    """Read and check a units CSV (module docstring).
-
-    Returns the candidate ids (``candidates`` if given, else the candidate columns in
-    file order) and one unit mapping per row -- ``id``, ``type`` (when given), ``counted``,
-    ``remaining`` (a bare number when exact) and ``baseline`` (when given) -- in file order.
-    ``source`` names the file in errors (default: ``path``).
-    """
-    source = str(path) if source is None else source
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if header is None:
-                _fail(source, "", "file is empty (expected a header row)")
-            table = _Table(source, header, None if candidates is None else tuple(candidates),
-                           unit_column, type_column)
-            rows = [(reader.line_num, _row(table, reader.line_num, cells))
-                    for cells in reader if cells]
-    except OSError as exc:
-        _fail(source, "", f"cannot read the file ({exc.strerror or exc})")
-    except UnicodeDecodeError:
-        _fail(source, "", "file is not UTF-8 text")
-    except csv.Error as exc:
-        _fail(source, "", f"malformed CSV ({exc})")
-    if not rows:
-        _fail(source, "", "no units: the file has a header but no rows")
-    return table.ids, _with_ids(source, table, rows)
-
-
-def _with_ids(source, table, rows) -> list[dict]:
-    seen, names = {}, {}
-    for n, unit in rows:
-        key = (unit["name"], unit.get("type"))
-        label = unit["name"] + (f" ({unit['type']})" if "type" in unit else "")
-        if key in seen:
-            _fail(source, f"row {n}, column {table.unit_column}",
-                  f"duplicate unit {label!r}: already on row {seen[key]}")
-        seen[key] = n
-        names[unit["name"]] = names.get(unit["name"], 0) + 1
-    ids, out = {}, []
-    for n, unit in rows:
-        name = unit.pop("name")
-        uid = name if names[name] == 1 or "type" not in unit else f"{name}/{unit['type']}"
-        if uid in ids:
-            _fail(source, f"row {n}, column {table.unit_column}",
-                  f"unit id {uid!r} is also the id of the unit on row {ids[uid]}")
-        ids[uid] = n
-        out.append({"id": uid, **unit})
-    return out
 
 
 def scenario_from_units_csv(csv_path, *, name, rule, candidates=None, threshold=None, seats=None,
@@ -293,54 +108,111 @@ def scenario_from_units_csv(csv_path, *, name, rule, candidates=None, threshold=
 
 
 def write_scenario(scenario: dict, path, *, units_csv: bool = False) -> Path:
-    """Write one scenario as YAML to ``path`` (parent directories created).
+    """Write one scenario as YAML to ``path`` (parent directories created), checked and whole.
 
-    With ``units_csv``, the ``units`` of ``count`` and of each snapshot go to CSV files in
-    ``<name>.units/`` next to the YAML file (``count.csv``, ``snapshot-001.csv``, ...), which
-    the scenario refers to as ``units_csv``: a units scenario loads much faster so. Every
-    file is written to a temporary file in its directory and renamed, so none is ever
-    half-written; the YAML file comes last.
+    The file is written beside ``path`` under a temporary name, read back with the
+    scenario loader -- a scenario the loader would reject is never kept: the
+    loader's :class:`~simulate.errors.ScenarioError` is raised, naming ``path`` and
+    the field -- and only then renamed into place.
+
+    With ``units_csv``, the ``units`` of ``count`` and of each snapshot go to CSV files
+    (``count.csv``, ``snapshot-001.csv``, ...) in a folder ``<name>.units.<hash>/`` next
+    to the YAML file, named by a hash of its content, which the scenario refers to as
+    ``units_csv``: a units scenario loads much faster so.  The folder is built aside and
+    renamed into place whole (:func:`simulate.files.new_directory`) before the YAML file
+    that names it replaces the old one; older ``<name>.units*`` folders are removed only
+    after that.  A process killed at any moment leaves the old YAML file with the old
+    folder it names, or the new file with the new folder: never a mix.
     """
+    from ..scenario.loader import load_scenario
+
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if units_csv:
-        scenario = _units_to_csv(scenario, out)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: units files are big
-    _atomic_write(out, yaml.dump(scenario, Dumper=dumper, sort_keys=False, allow_unicode=True,
-                                 default_flow_style=None))
+    check = lambda tmp: load_scenario(tmp, source=str(out))  # noqa: E731
+    if not units_csv:
+        _write_text(out, _yaml_text(scenario), check)
+        return out
+    csvs, scenario = _units_to_csv(scenario, out)
+    folder = None
+    if csvs:
+        digest = hashlib.sha256("\0".join(f"{n}\0{t}" for n, t in sorted(csvs.items())).encode()).hexdigest()[:12]
+        folder = out.parent / f"{out.stem}.units.{digest}"
+        scenario = _point_at(scenario, folder.name)
+        with files.new_directory(folder) as tmp:
+            for name, text in csvs.items():
+                files.write_text(tmp / name, text)
+    try:
+        _write_text(out, _yaml_text(scenario), check)
+    except BaseException:
+        if folder is not None and not _names(out, folder.name):
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _remove_stale_folders(out, keep=None if folder is None else folder.name)
     return out
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+def _yaml_text(scenario: dict) -> str:
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: units files are big
+    return yaml.dump(scenario, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=None)
+
+
+def _write_text(out: Path, text: str, check) -> None:
     try:
-        with open(tmp, "x", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = text[exc.start:exc.end]
+        raise ScenarioError(str(out), "", f"would hold text that is not valid Unicode ({bad!r}, a lone "
+                                          "surrogate: was a name given in another encoding?)") from None
+    files.write_bytes(out, data, check)
 
 
-def _units_to_csv(scenario: dict, out: Path) -> dict:
-    """A copy of ``scenario`` whose units are in CSV files (written here) next to ``out``."""
+def _names(out: Path, folder: str) -> bool:
+    """Whether the YAML file at ``out`` refers to ``folder`` (a cheap text search)."""
+    try:
+        return folder in out.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def _remove_stale_folders(out: Path, keep: str | None) -> None:
+    """Remove the ``<name>.units`` and ``<name>.units.<hash>`` folders ``out`` no longer names."""
+    pattern = re.compile(re.escape(out.stem) + r"\.units(\.[0-9a-f]{12})?")
+    for entry in out.parent.iterdir():
+        if entry.name != keep and pattern.fullmatch(entry.name) and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _units_to_csv(scenario: dict, out: Path) -> tuple[dict, dict]:
+    """The CSV texts (``{file name: text}``) of the units of ``scenario``, and a copy of it
+    whose sections name those files (folder still to be filled in, see :func:`_point_at`)."""
     ids = [c["id"] for c in scenario["candidates"]]
-    folder = out.parent / f"{out.stem}.units"
     sections = [("count", scenario["count"])]
     sections += [(f"snapshot-{i + 1:03d}", s) for i, s in enumerate(scenario.get("snapshots") or ())]
-    replaced = {}
+    replaced, csvs = {}, {}
     for name, section in sections:
         if "units" in section:
-            folder.mkdir(exist_ok=True)
-            _atomic_write(folder / f"{name}.csv", units_csv_text(section["units"], ids))
+            csvs[f"{name}.csv"] = units_csv_text(section["units"], ids)
             rest = {k: v for k, v in section.items() if k != "units"}
-            replaced[name] = {**rest, "units_csv": f"{folder.name}/{name}.csv"}
+            replaced[name] = {**rest, "units_csv": f"{{folder}}/{name}.csv"}
     scenario = dict(scenario)
     scenario["count"] = replaced.get("count", scenario["count"])
     if scenario.get("snapshots"):
         scenario["snapshots"] = [replaced.get(f"snapshot-{i + 1:03d}", s)
                                  for i, s in enumerate(scenario["snapshots"])]
-    return scenario
+    return csvs, scenario
+
+
+def _point_at(scenario: dict, folder: str) -> dict:
+    def fix(section):
+        if isinstance(section, dict) and "units_csv" in section:
+            return {**section, "units_csv": section["units_csv"].replace("{folder}", folder, 1)}
+        return section
+
+    out = dict(scenario)
+    out["count"] = fix(out["count"])
+    if out.get("snapshots"):
+        out["snapshots"] = [fix(s) for s in out["snapshots"]]
+    return out
 
 
 def units_csv_text(units, ids) -> str:

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..errors import RacecallError, ScenarioError
-from .yaml_text import parse_yaml
+from .yaml_text import read_yaml_file
+
+#: The largest calibration file read (bytes); one with a grid of 10,000 points is about 2 MB.
+MAX_CALIBRATION_BYTES = 20_000_000
 
 #: The model settings a calibration (or a backtest's overrides) may set.
 MODEL_OVERRIDES = ("uncertainty", "tail_df", "early_count")
@@ -42,6 +44,8 @@ def override_problem(key: str, value) -> str | None:
         return f"must be a number, got {value!r}"
     if key == "uncertainty" and not 0.0 <= value <= 0.5:
         return f"must be in [0, 0.5], got {value}"
+    if key == "uncertainty" and 0.0 < value < 1e-6:
+        return f"must be 0 (the naive model) or at least 1e-06, got {value}"
     if key == "tail_df" and not (value == 0 or 2.0 <= value <= 1000.0):
         return f"must be 0 (normal errors) or between 2 and 1000, got {value}"
     if key == "early_count" and not 0.0 <= value <= 1.0:
@@ -91,20 +95,20 @@ class Calibration:
 
 
 def write_calibration(calibration: Calibration, path) -> None:
+    """Write the calibration file whole or not at all (:func:`simulate.files.write_text`),
+    read back with :func:`read_calibration` before it replaces an older one."""
     import yaml
 
+    from ..files import write_text
+
     text = yaml.safe_dump(calibration.to_dict(), sort_keys=False, allow_unicode=True)
-    Path(path).write_text(text, encoding="utf-8")
+    write_text(path, text, check=read_calibration)
 
 
 def read_calibration(path) -> Calibration:
     """Read a calibration file; raises :class:`~simulate.errors.ScenarioError` naming the key on bad input."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, "", f"cannot read the calibration file ({getattr(exc, 'strerror', None) or exc})") from None
-    data = parse_yaml(text, source)
+    data = read_yaml_file(path, source, MAX_CALIBRATION_BYTES, "calibration file")
     if not isinstance(data, dict):
         raise ScenarioError(source, "", "a calibration file is a mapping with uncertainty and tail_df")
     for key in data:

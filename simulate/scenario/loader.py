@@ -11,32 +11,32 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, ScenarioWarning
 from . import schema
 from .centre import centre_shares
 from .loader_units import UnitsMixin
 from .records import RULES, Candidate, Count, Model, Prior, Race, Remaining, Scenario, Simulation
 from .yaml_text import kind as _kind
-from .yaml_text import parse_yaml
+from .yaml_text import read_yaml_file
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate the scenario file at ``path``."""
-    source = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ScenarioError(source, "", f"cannot read the file ({exc.strerror or exc})") from None
-    if len(data) > schema.MAX_FILE_BYTES:
-        raise ScenarioError(source, "", f"file is larger than {schema.MAX_FILE_BYTES:,} bytes")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(source, "", "file is not UTF-8 text") from None
-    return load_scenario_dict(parse_yaml(text, source), source)
+def load_scenario(path: str | Path, source: str | None = None) -> Scenario:
+    """Load and validate the scenario file at ``path``.
+
+    ``source`` names the file in errors (default: ``path``); files the scenario
+    refers to are still found relative to ``path``.  At most
+    ``schema.MAX_FILE_BYTES`` bytes are read, and parsing is bounded
+    (:mod:`simulate.scenario.yaml_text`).
+    """
+    source = str(path) if source is None else source
+    data = read_yaml_file(path, source, schema.MAX_FILE_BYTES)
+    checker = _Checker(source)
+    checker.base = Path(path).parent
+    return checker.scenario(data)
 
 
 def load_scenario_dict(data: Any, source: str = "<scenario>") -> Scenario:
@@ -49,6 +49,7 @@ class _Checker(UnitsMixin):
 
     def __init__(self, source: str):
         self.source = source
+        self.base: Path | None = None  # folder of the scenario file, for the files it names
 
     def fail(self, path: str, message: str):
         raise ScenarioError(self.source, path, message)
@@ -65,11 +66,21 @@ class _Checker(UnitsMixin):
         return value
 
     def text(self, value: Any, path: str) -> str:
+        """Non-empty text; dates as ISO text.  Control characters (terminal escape codes)
+        are replaced by their visible escapes, so printing a name cannot drive the terminal."""
         if isinstance(value, (_dt.date, _dt.datetime)):
             return value.isoformat()
+        if isinstance(value, bool):
+            key = path.rsplit(".", 1)[-1]
+            self.fail(path, f"must be text, got {_kind(value)}: YAML reads a bare yes, no, on, off, true or false "
+                            f'as a boolean; quote it (e.g. {key}: "Yes")')
+        if isinstance(value, (int, float)):
+            self.fail(path, f"must be non-empty text, got {_kind(value)}: quote it to mean the text")
         if not isinstance(value, str) or not value.strip():
             self.fail(path, f"must be non-empty text, got {_kind(value)}")
-        return value
+        if _SURROGATE.search(value):
+            self.fail(path, f"holds characters that are not valid Unicode (a lone surrogate) in {value!r}")
+        return _CONTROL.sub(_visible, value)
 
     def count(self, value: Any, path: str) -> int:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -89,6 +100,8 @@ class _Checker(UnitsMixin):
     def number(self, value: Any, path: str, low: float, high: float, *, open_low=False, open_high=False) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(path, f"must be a number, got {_kind(value)}")
+        if isinstance(value, int) and abs(value) > 10**300:
+            self.fail(path, f"must be in [{_fmt(low)}, {_fmt(high)}], got {_kind(value)}")
         value = float(value)
         ok = math.isfinite(value)
         ok = ok and (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
@@ -150,7 +163,22 @@ class _Checker(UnitsMixin):
         )
         for c in (count, *snapshots):  # the shift must leave every share of the remaining vote >= 0
             centre_shares(scenario, c)
+        if final is not None:
+            self.final_against(final, (count, *snapshots))
         return scenario
+
+    def final_against(self, final: Count, counts: tuple[Count, ...]) -> None:
+        """A final count of nothing after votes were counted is an error; one below an earlier
+        count is kept as published (counts do go backwards) but said, as a warning."""
+        import warnings
+
+        total = sum(final.counted)
+        most, where = max((sum(c.counted), c.as_of or "count") for c in counts)
+        if total == 0 and most > 0:
+            self.fail("final.counted", f"adds up to 0 votes, but {most:,} were already counted (at {where})")
+        if total < most:
+            warnings.warn(ScenarioWarning(f"{self.source}: final.counted: {total:,} votes in all, fewer than the "
+                                          f"{most:,} already counted at {where} (kept as published)"), stacklevel=2)
 
     def race(self, value: Any) -> Race:
         race = self.mapping(value, "race", schema.RACE_KEYS)
@@ -165,10 +193,47 @@ class _Checker(UnitsMixin):
             self.fail("race.seats", f"applies to plurality races only (rule is {rule})")
         if "threshold" in race and rule == "plurality":
             self.fail("race.threshold", "does not apply to plurality races")
-        threshold = self.number(race.get("threshold", schema.DEFAULTS["race.threshold"]), "race.threshold", 0.0, 1.0, open_low=True, open_high=True)
+        threshold, exact = self.threshold(race.get("threshold", schema.DEFAULTS["race.threshold"]), "race.threshold")
         margin = self.number(race.get("recount_margin", schema.DEFAULTS["race.recount_margin"]), "race.recount_margin", 0.0, 0.5)
         date = self.text(race["date"], "race.date") if race.get("date") is not None else None
-        return Race(self.text(race["name"], "race.name"), date, rule, threshold, seats, margin)
+        return Race(self.text(race["name"], "race.name"), date, rule, threshold, seats, margin, threshold_exact=exact)
+
+    def threshold(self, value: Any, path: str) -> tuple[float, Fraction]:
+        """A share in (0, 1): a number (``0.55``), a fraction (``2/3``) or a percentage (``"55%"``).
+
+        Returns the float and the exact fraction it was written as (a decimal such
+        as ``0.55`` is taken as the decimal it reads, 11/20).
+        """
+        problem = f"must be a share in (0, 1): a number, a fraction such as 2/3 or a percentage such as 55%, got {_kind(value)}"
+        if isinstance(value, bool):
+            self.fail(path, problem)
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                if text.endswith("%"):
+                    exact = Fraction(text[:-1].strip()) / 100
+                elif re.fullmatch(r"\s*\d+\s*/\s*\d+\s*", text):
+                    num, den = text.split("/")
+                    exact = Fraction(int(num), int(den))
+                else:
+                    exact = Fraction(text)
+            except (ValueError, ZeroDivisionError):
+                self.fail(path, problem)
+            if len(text) > 40:
+                self.fail(path, problem)
+        elif isinstance(value, int):
+            if abs(value) > 10**300:
+                self.fail(path, problem)
+            exact = Fraction(value)
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                self.fail(path, problem)
+            exact = Fraction(repr(value))
+        else:
+            self.fail(path, problem)
+        if not 0 < exact < 1:
+            self.fail(path, f"must be in (0, 1), got {value if isinstance(value, str) else float(exact)}")
+        return float(exact), exact
 
     def candidates(self, value: Any, race: Race) -> tuple[Candidate, ...]:
         if not isinstance(value, list):
@@ -262,6 +327,8 @@ class _Checker(UnitsMixin):
         fitted = self.calibration(section["calibration"]) if "calibration" in section else {}
         setting = lambda key: section.get(key, fitted.get(key, schema.DEFAULTS[f"model.{key}"]))  # noqa: E731
         uncertainty = self.number(setting("uncertainty"), "model.uncertainty", 0.0, 0.5)
+        if 0.0 < uncertainty < schema.MIN_UNCERTAINTY:
+            self.fail("model.uncertainty", f"must be 0 (the naive model) or at least {schema.MIN_UNCERTAINTY:g}, got {uncertainty:g}")
         tail_df = self.number(setting("tail_df"), "model.tail_df", 0.0, 1000.0)
         if 0.0 < tail_df < 2.0:
             self.fail("model.tail_df", f"must be 0 (normal errors) or at least 2, got {tail_df}")
@@ -286,6 +353,10 @@ class _Checker(UnitsMixin):
 
     def relative_file(self, name: str) -> Path:
         """``name`` resolved against the scenario file's folder (the working folder for an in-memory scenario)."""
+        if "\0" in name:
+            self.fail("", f"a file name holds a NUL character: {name!r}")
+        if self.base is not None:
+            return self.base / name
         base = Path(self.source).parent if self.source and not self.source.startswith("<") else Path(".")
         return base / name
 
@@ -300,7 +371,7 @@ class _Checker(UnitsMixin):
         values = tuple(self.number(shares[i], f"model.prior.shares.{i}", 0.0, 1.0) for i in ids)
         if abs(sum(values) - 1.0) > schema.SHARE_SUM_TOLERANCE:
             self.fail("model.prior.shares", f"shares must add up to 1, they add up to {sum(values):.6g}")
-        return Prior(values, self.number(section["uncertainty"], "model.prior.uncertainty", 0.0, 0.5, open_low=True))
+        return Prior(values, self.number(section["uncertainty"], "model.prior.uncertainty", schema.MIN_UNCERTAINTY, 0.5))
 
     def simulation(self, value: Any) -> Simulation:
         section = {} if value is None else self.mapping(value, "simulation", schema.SIMULATION_KEYS)
@@ -329,6 +400,15 @@ def _sum_remaining(units) -> Remaining:
     low = sum(u.remaining.estimate if u.remaining.exact else u.remaining.low for u in units)
     high = sum(u.remaining.estimate if u.remaining.exact else u.remaining.high for u in units)
     return Remaining(estimate, low, high) if low < high else Remaining(estimate)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _visible(match: "re.Match") -> str:
+    ch = match.group(0)
+    return " " if ch in "\t\n\r" else f"\\x{ord(ch):02x}"
 
 
 def _join(path: str, key: str) -> str:

@@ -5,8 +5,6 @@ Mixed into :class:`simulate.scenario.loader._Checker`; same rules, same error st
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Any
 
@@ -64,54 +62,15 @@ class UnitsMixin:
         return Unit(uid, utype, counted, remaining, baseline)
 
     def units_csv(self, value: Any, path: str, ids: tuple[str, ...]):
+        """The rows of the units CSV ``value`` names, read by :mod:`simulate.scenario.units_table`
+        (the reader ``racecall import units`` uses): ``[(where, unit mapping), ...]``."""
+        from ..errors import ScenarioError
+        from .units_table import read_units_rows
+
         name = self.text(value, path)
         file = self.relative_file(name)
         try:
-            text = file.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            self.fail(path, f"cannot read {file} ({exc.strerror or exc})")
-        reader = csv.DictReader(io.StringIO(text))
-        columns = reader.fieldnames or []
-        needed = ["unit", *ids, "remaining"]
-        missing = [c for c in needed if c not in columns]
-        if missing:
-            self.fail(path, f"{name}: missing column(s): {', '.join(missing)}")
-        known = {"unit", "type", "remaining", "remaining_low", "remaining_high", *ids, *(f"baseline_{i}" for i in ids)}
-        unknown = [c for c in columns if c not in known]
-        if unknown:
-            self.fail(path, f"{name}: unknown column(s): {', '.join(unknown)}")
-        rows = []
-        for line, row in enumerate(reader, start=2):
-            where = f"{path} ({name} line {line})"
-            item = {
-                "id": row["unit"],
-                "counted": {i: _number(row[i]) for i in ids},
-                "remaining": _remaining(row),
-            }
-            if row.get("type"):
-                item["type"] = row["type"]
-            if any(row.get(f"baseline_{i}") for i in ids):
-                item["baseline"] = {i: _number(row.get(f"baseline_{i}") or "") for i in ids}
-            rows.append((where, item))
-        return rows, file
-
-
-def _number(text: str) -> Any:
-    """CSV cell to int/float where it is one, else the text (the checker names the problem)."""
-    text = (text or "").strip()
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-def _remaining(row: dict) -> Any:
-    low, high = (row.get("remaining_low") or "").strip(), (row.get("remaining_high") or "").strip()
-    value = {"estimate": _number(row["remaining"])}
-    if low or high:
-        value["low"], value["high"] = _number(low), _number(high)
-    return value
+            _, rows = read_units_rows(file, ids, source=name)
+        except ScenarioError as exc:
+            self.fail(path, f"{exc.source}: {exc.path + ': ' if exc.path else ''}{exc.message}")
+        return [(f"{path} ({name} row {n})", unit) for n, unit in rows], file

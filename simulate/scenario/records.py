@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 RULES = ("plurality", "majority", "top_two", "measure")
 
@@ -57,12 +58,17 @@ class Count:
 
 @dataclass(frozen=True)
 class Race:
+    """How the race is decided.  ``threshold`` is the share to beat (strictly more);
+    ``threshold_exact`` is the same share as the scenario wrote it, exactly (2/3, 11/20
+    for ``0.55``), when known -- ``None`` for a race built in code."""
+
     name: str
     date: str | None
     rule: str
     threshold: float
     seats: int
     recount_margin: float
+    threshold_exact: Fraction | None = None
 
 
 @dataclass(frozen=True)

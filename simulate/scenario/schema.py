@@ -70,5 +70,8 @@ SHARE_SUM_TOLERANCE = 1e-3
 MAX_FILE_BYTES = 20_000_000
 MAX_SEED = 2**63 - 1
 SHIFT_SUM_TOLERANCE = 1e-6
+# The smallest non-zero spread of shares (model.uncertainty, model.prior.uncertainty): below it the
+# model's precision weights (spread ** -2) would overflow, and the spread means nothing anyway.
+MIN_UNCERTAINTY = 1e-6
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 MEASURE_IDS = ("yes", "no")
