@@ -149,6 +149,9 @@ def _runoff(ids, names, tally, n, level, bound=lower_bound) -> Call:
     if bound(outright[best], n) >= level:
         p = float(outright[best])
         return Call("called", "winner", (ids[best],), p, level, f"Called: {names[best]} wins outright, {_pct(p)} confident.")
+    if len(ids) < 2:  # a lone candidate: no runoff pair exists, only the bound stood in the way
+        p = float(outright[best])
+        return Call("too_close", None, (), p, level, f"Too close to call: {names[best]} wins outright with a {_pct(p)} chance.")
     pairs = tally.pairs / d
     a, b = min(zip(*np.triu_indices(len(ids), 1)), key=lambda ab: (-pairs[ab], ids[ab[0]], ids[ab[1]]))
     in_runoff = (tally.advance - tally.outright) / d
