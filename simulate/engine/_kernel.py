@@ -378,7 +378,7 @@ def simulate_unit_blocks(
     hist_low, hist_scale, slot,
     wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
 ):
-    """The units model (:mod:`simulate.model.units`): blocks of draws, each unit's remaining
+    r"""The units model (:mod:`simulate.model.units`): blocks of draws, each unit's remaining
     votes and shares drawn on its own (pooled units as one normal given the shared errors).
 
     Per draw: the Student-t factor; the race-wide and vote-type log-share errors, turned

@@ -98,7 +98,7 @@ EXACT_UNITS = 24
 #: A pooled unit's log-scale spreads (remaining votes, shares) are at most this.
 POOL_MAX_SIGMA = 0.35
 #: A pooled unit's variance is at most this part of all pooled units' variance.
-POOL_MAX_PART = 0.02
+POOL_MAX_PART = 0.05
 
 
 @dataclass(frozen=True)
