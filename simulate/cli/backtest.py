@@ -10,11 +10,14 @@ import sys
 from ..history.backtest import DEFAULT_DRAWS, DEFAULT_WORKERS, backtest
 from ..history.sources import load_history
 from ..scenario.calibration_file import read_calibration
+from . import options
 
 
 def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    if len(text) > 10 or int(text) > 1_000_000_000:  # limits are checked before the work
+        raise argparse.ArgumentTypeError(f"must be at most 1,000,000,000, got {text[:20]!r}")
     return int(text)
 
 
@@ -36,9 +39,9 @@ def add_history_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pass-rates", metavar="RESULTS_JSON", help="take measure thresholds from this results.json "
                         "(the March 2024 timeframes.json has none; without it its measures are skipped)")
     parser.add_argument("--draws", type=_positive_int, default=DEFAULT_DRAWS, help=f"draws per simulation (default {DEFAULT_DRAWS:,})")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=options.seed, default=0, help="random seed (default 0)")
     parser.add_argument("--confidence", type=_level, default=0.995, help="call level (default 0.995)")
-    parser.add_argument("--workers", type=_positive_int, default=DEFAULT_WORKERS, help=f"contests simulated at once, in threads (default {DEFAULT_WORKERS})")
+    parser.add_argument("--workers", type=options.workers, default=DEFAULT_WORKERS, help=f"contests simulated at once, in threads (default {DEFAULT_WORKERS})")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="run the contests on Dask: 'local' (a local cluster of "
                         "--workers processes) or a scheduler's address (tcp://host:8786); same numbers")
 

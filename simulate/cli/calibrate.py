@@ -12,20 +12,43 @@ from ..history.calibrate import CRITERIA, EARLY_COUNT_GRID, MIN_COVERAGE, TAIL_D
 from ..history.sources import load_history
 from ..scenario.calibration_file import write_calibration
 from .backtest import add_history_arguments
+from .options import real
 
 
-def _numbers(text: str) -> tuple[float, ...]:
-    """``0.02,0.03`` or ``0.02:0.10:0.01`` (start:stop:step, stop included)."""
+#: The most values one grid option may list (a grid of 10^12 points would never finish).
+MAX_GRID = 1000
+
+
+def _numbers(text: str, low: float = -math.inf, high: float = math.inf, zero_ok: bool = False) -> tuple[float, ...]:
+    """``0.02,0.03`` or ``0.02:0.10:0.01`` (start:stop:step, stop included), each in [low, high].
+
+    The number of values is worked out, and refused above :data:`MAX_GRID`, before any is built.
+    """
     try:
         if ":" in text:
             start, stop, step = (float(x) for x in text.split(":"))
-            if step <= 0:
+            if not all(math.isfinite(x) for x in (start, stop, step)) or step <= 0 or stop < start:
                 raise ValueError
             n = int(math.floor((stop - start) / step + 1e-9)) + 1
-            return tuple(round(start + i * step, 10) for i in range(max(n, 0)))
-        return tuple(float(x) for x in text.split(","))
+            if n > MAX_GRID:
+                raise argparse.ArgumentTypeError(f"{text!r} has {n:,} values, more than the {MAX_GRID:,} allowed")
+            values = tuple(round(start + i * step, 10) for i in range(n))
+        else:
+            parts = text.split(",")
+            if len(parts) > MAX_GRID:
+                raise argparse.ArgumentTypeError(f"{text!r} has {len(parts):,} values, more than the {MAX_GRID:,} allowed")
+            values = tuple(float(x) for x in parts)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a,b,c or start:stop:step, got {text!r}") from None
+    for value in values:
+        if not (low <= value <= high or (zero_ok and value == 0)):  # also refuses nan and inf
+            zero = "0 or " if zero_ok else ""
+            raise argparse.ArgumentTypeError(f"each value must be {zero}between {low:g} and {high:g}, got {value:g} in {text!r}")
+    return values
+
+
+def _grid(low: float, high: float, zero_ok: bool = False):
+    return lambda text: _numbers(text, low, high, zero_ok)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -36,14 +59,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_history_arguments(parser)
     parser.add_argument("--out", required=True, metavar="FILE", help="calibration file to write (YAML)")
     parser.add_argument("--criterion", choices=CRITERIA, default="log_loss", help="score to minimise (default log_loss)")
-    parser.add_argument("--uncertainty", type=_numbers, default=UNCERTAINTY_GRID, metavar="GRID",
+    parser.add_argument("--uncertainty", type=_grid(1e-6, 0.5, zero_ok=True), default=UNCERTAINTY_GRID, metavar="GRID",
                         help="values to try, a,b,c or start:stop:step (default 0.02:0.10:0.01)")
-    parser.add_argument("--tail-df", type=_numbers, default=TAIL_DF_GRID, metavar="GRID",
+    parser.add_argument("--tail-df", type=_grid(2.0, 1000.0, zero_ok=True), default=TAIL_DF_GRID, metavar="GRID",
                         help="values to try (0 means normal errors); default: estimated from the kurtosis of "
                              "the history's late shifts")
-    parser.add_argument("--min-coverage", type=float, default=MIN_COVERAGE, metavar="SHARE",
+    parser.add_argument("--min-coverage", type=real(0.0, 1.0), default=MIN_COVERAGE, metavar="SHARE",
                         help=f"require this coverage of the 90%% final-share intervals (default {MIN_COVERAGE}; 0: none)")
-    parser.add_argument("--early-count", type=_numbers, default=EARLY_COUNT_GRID, metavar="GRID",
+    parser.add_argument("--early-count", type=_grid(0.0, 1.0), default=EARLY_COUNT_GRID, metavar="GRID",
                         help="values of early_count to try (default: keep each scenario's)")
     parser.set_defaults(handler=run)
     return parser
@@ -51,8 +74,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     """``racecall calibrate``: fit, write ``--out``, print the chosen point."""
+    if "\0" in args.out:
+        raise RacecallError(f"cannot write {args.out!r}: a file name cannot hold a NUL character")
     if not Path(args.out).parent.is_dir():
         raise RacecallError(f"cannot write {args.out}: no directory {Path(args.out).parent}")
+    if Path(args.out).is_dir():
+        raise RacecallError(f"cannot write {args.out}: it is a directory")
+    grid = len(args.uncertainty) * len(args.tail_df or (1,)) * len(args.early_count or (1,))
+    if grid > MAX_GRID:
+        raise RacecallError(f"the grid has {grid:,} points (uncertainty x tail_df x early_count), more than the {MAX_GRID:,} allowed")
     history = load_history(args.history, args.kind, args.pass_rates)
 
     def progress(point):

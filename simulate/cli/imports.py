@@ -9,6 +9,7 @@ input file cannot be read or is not in the expected format (one line naming the 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -45,7 +46,7 @@ def parse_override(text: str) -> tuple[str, dict]:
             raise argparse.ArgumentTypeError(
                 f"threshold {threshold!r} is not a share between 0 and 1") from None
     if seats.strip():
-        if not seats.strip().isdigit() or int(seats) < 1:
+        if not (seats.strip().isascii() and seats.strip().isdigit()) or len(seats.strip()) > 6 or int(seats) < 1:
             raise argparse.ArgumentTypeError(f"seats {seats!r} is not a positive integer")
         out["seats"] = int(seats)
     if not out:
@@ -116,14 +117,16 @@ def run(args) -> int:
     except ImportFormatError as exc:
         print(f"racecall import: error: {exc}", file=sys.stderr)
         return 2
+    notes: list = []  # the loader's verdict on each written file, duplicated candidate names
     try:
-        write_scenarios(report, args.out)
+        written = write_scenarios(report, args.out, notes=notes)
     except OSError as exc:
         print(f"racecall import: error: cannot write scenarios to {args.out}: {exc}",
               file=sys.stderr)
         return 1
+    report = dataclasses.replace(report, warnings=(*report.warnings, *notes))
     total = len(report.scenarios) + len(report.skipped)
-    print(f"imported {len(report.scenarios)} of {total} contests from {args.file} ({fmt}) "
+    print(f"imported {len(written)} of {total} contests from {args.file} ({fmt}) "
           f"into {args.out}")
     print(f"skipped {len(report.skipped)}" + (":" if report.skipped else ""))
     for name, reason in report.skipped:
@@ -145,7 +148,7 @@ def _threshold(text: str) -> float:
 
 
 def _seats(text: str) -> int:
-    if not text.strip().isdigit() or int(text) < 1:
+    if not (text.strip().isascii() and text.strip().isdigit()) or len(text.strip()) > 6 or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
     return int(text)
 
@@ -183,6 +186,9 @@ def run_units(args) -> int:
         return 2
     try:
         write_scenario(scenario, args.out)
+    except ScenarioError as exc:  # the loader rejects what would be written: nothing is kept
+        print(f"racecall import: error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"racecall import: error: cannot write {args.out}: {exc}", file=sys.stderr)
         return 1
@@ -227,6 +233,9 @@ def run_nc(args) -> int:
     (_, scenario), = report.scenarios
     try:
         write_scenario(scenario, args.out, units_csv=args.units_csv)
+    except ScenarioError as exc:  # the loader rejects what would be written: nothing is kept
+        print(f"racecall import: error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"racecall import: error: cannot write {args.out}: {exc}", file=sys.stderr)
         return 1

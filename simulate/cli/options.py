@@ -22,6 +22,23 @@ def whole(low: int, high: int):
 
 positive_int = whole(1, 1_000_000_000)
 seed = whole(0, 2**63 - 1)
+#: Worker threads or processes: more than this is a typo, not a machine.
+workers = whole(1, 1024)
+
+
+def real(low: float, high: float):
+    """An argparse type: a finite number in [low, high] (``nan`` and ``inf`` are refused)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        if not low <= value <= high:  # also false for nan
+            raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}, got {text!r}")
+        return value
+
+    return parse
 
 
 def precision(text: str) -> float:

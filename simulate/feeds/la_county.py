@@ -346,22 +346,58 @@ def releases(path, kind, pass_rates=None, *, outstanding=None, last_is_final=Fal
                                    last_is_final=last_is_final, table=table)
 
 
-def write_scenarios(report: ImportReport, out_dir) -> list[Path]:
-    """Write one ``<slug>.yaml`` per scenario into ``out_dir`` (created if needed).
-    Each file is written to a temporary file in the same directory and renamed, so no
-    file is ever half-written. Returns the paths written, in report order."""
+def write_scenarios(report: ImportReport, out_dir, notes: list | None = None) -> list[Path]:
+    """Write one ``<slug>.yaml`` per scenario into ``out_dir``, all of them or none.
+
+    The files are written into a new hidden directory beside ``out_dir`` that is
+    renamed into place when complete (:func:`simulate.files.new_directory`): a
+    process killed half-way leaves the old directory exactly as it was, never a mix
+    of old and new files.  An existing ``out_dir`` is replaced only when it holds
+    nothing but ``*.yaml`` files (as an earlier import left it); anything else there
+    raises ``FileExistsError`` and is left alone.
+
+    Each file is read back with the scenario loader before it is kept; one the loader
+    rejects is left out, and ``(title, "not written: <the loader's message>")`` is
+    appended to ``notes`` (when a list is given), as are the loader's warnings and a
+    note for each candidate name listed twice in a contest (its rows get ids
+    ``x`` and ``x_2``).  Returns the paths written, in report order.
+    """
+    import warnings as _warnings
+
+    from ..errors import ScenarioError
+    from ..files import new_directory, write_text
+    from ..scenario.loader import load_scenario
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for slug, scenario in report.scenarios:
-        text = yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True)
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{slug}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, out / f"{slug}.yaml")
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        paths.append(out / f"{slug}.yaml")
-    return paths
+    if out.exists():
+        if not out.is_dir():
+            raise FileExistsError(f"{out} exists and is not a directory")
+        foreign = [p.name for p in out.iterdir() if not (p.suffix == ".yaml" and p.is_file())]
+        if foreign:
+            raise FileExistsError(f"{out} holds files an import did not write ({', '.join(sorted(foreign)[:3])}"
+                                  f"{', ...' if len(foreign) > 3 else ''}); choose a new or empty directory")
+    notes = [] if notes is None else notes
+    names = []
+    with new_directory(out) as tmp:
+        for slug, scenario in report.scenarios:
+            title = scenario.get("race", {}).get("name", slug)
+            listed = [c.get("name") for c in scenario.get("candidates", ())]
+            for name in sorted({n for n in listed if listed.count(n) > 1 and isinstance(n, str)}):
+                ids = [c["id"] for c in scenario["candidates"] if c.get("name") == name]
+                notes.append((title, f"candidate {name!r} is listed {len(ids)} times; "
+                                     f"kept as {', '.join(ids)}"))
+            text = yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True)
+            final = out / f"{slug}.yaml"
+            try:
+                with _warnings.catch_warnings(record=True) as caught:
+                    _warnings.simplefilter("always")
+                    write_text(tmp / f"{slug}.yaml", text, check=lambda path, final=final: load_scenario(path, source=str(final)))
+                notes.extend((title, str(w.message)) for w in caught)
+            except ScenarioError as exc:
+                notes.append((title, f"not written: {exc}"))
+                continue
+            except UnicodeEncodeError:
+                notes.append((title, "not written: holds text that is not valid Unicode (a lone surrogate)"))
+                continue
+            names.append(final)
+    return names
