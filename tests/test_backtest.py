@@ -226,7 +226,9 @@ def test_retracted_when_a_later_call_disagrees():
     assert snapshot_flags(_replay(a_wins, close, b_wins)) == (("retracted", "withdrawn"), (), ())
     assert snapshot_flags(_replay(a_wins, a_wins)) == ((), ())
     flagged = flag_replay(_replay(a_wins, b_wins))
-    assert [s.extra["flags"] for s in flagged.snapshots] == [("retracted",), ()]
+    assert [s.extra["flags"] for s in flagged.snapshots] == [("retracted",), ("call_retracted",)]
+    assert [s.extra["call_event"] for s in flagged.snapshots] == ["called", "retracted"]
+    assert flagged.snapshots[1].extra["standing"]["winners"] == ["b"] and flagged.snapshots[1].extra["standing"]["release"] == 1
     assert flagged.snapshots[0].to_dict()["flags"] == ("retracted",)
 
 
@@ -366,3 +368,28 @@ def test_plots_write_files(tmp_path):
                                                "reliability.png", "reliability.svg"]
     path = plots.replay_plot(flag_replay(_replay(*results)), tmp_path / "replay.svg")
     assert all(p.stat().st_size > 1000 for p in [*written, path])
+
+
+def test_standing_calls_withdrawn_and_retracted_are_listed_by_contest_and_release():
+    scenario = make_scenario({"a": 40, "b": 60}, snapshots=4)  # b wins
+    counted = {"a": 60, "b": 40}
+    a_wins = make_result(counted, {"a": 0.999, "b": 0.001}, status="called", outcome="winner", winners=("a",), as_of="r1")
+    dip = make_result(counted, {"a": 0.99, "b": 0.01}, as_of="r2")
+    gone = make_result(counted, {"a": 0.6, "b": 0.4}, as_of="r3")
+    settings = {"draws": 1, "seed": 0, "call_confidence": 0.995, "uncertainty": 0.05, "tail_df": 0.0}
+    report = bt.score((scenario,), [((a_wins, dip, gone, a_wins),)], settings)
+    assert [(e.kind, e.snapshot, e.made, e.call) for e in report.withdrawn] == [("withdrawn", 1, 0, "A elected")]
+    assert report.withdrawn[0].confidence == pytest.approx(0.99)  # the call stood through the dip
+    assert [(e.kind, e.snapshot, e.made, e.as_of) for e in report.retracted] == [("retracted", 2, 0, "r3")]
+    assert report.retracted[0].confidence == pytest.approx(0.6)
+    assert [w.snapshot for w in report.wrong_standing] == [0, 1, 3]
+    assert report.standing_called_by_release == (1.0, 1.0, 0.0, 1.0)
+    data = report.to_dict()
+    assert data["retracted"][0] == {"kind": "retracted", "contest": "Hand-made", "snapshot": 2, "as_of": "r3",
+                                    "call": "A elected", "made": 0, "confidence": 0.6}
+    text = report.text()
+    assert "Hand-made, release 3 (r3): A elected, made at release 1, now 60.00%" in text
+    assert "withdrawn 1, retracted 1, wrong 3" in text
+    # A lower retraction level keeps the call through the 0.6 release.
+    lenient = bt.score((scenario,), [((a_wins, dip, gone, a_wins),)], settings, retract_level=0.5)
+    assert lenient.retracted == () and lenient.standing_called_by_release == (1.0, 1.0, 1.0, 1.0)

@@ -29,6 +29,7 @@ from ..scenario.calibration_file import check_overrides
 from ..scenario.records import Scenario
 from .flags import compatible, snapshot_flags
 from .replay import Replay
+from .standing import RETRACT_LEVEL, RETRACTED, follow, probability
 from .scoring import (Truth, brier, ece, interval_hits, is_wrong, log_loss, outcome, point_claim, predicted_ids, prediction,
                       reliability, truth, wrong_seats)
 
@@ -50,6 +51,25 @@ class WrongCall:
     def to_dict(self) -> dict:
         return {"contest": self.contest, "snapshot": self.snapshot, "as_of": self.as_of,
                 "call": self.call, "confidence": round(self.confidence, 6), "truth": self.truth}
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """A call dropped at release ``snapshot``: ``withdrawn`` (the release's own call is no longer
+    made, the call standing meanwhile or not) or ``retracted`` (the standing call is dropped,
+    :mod:`simulate.history.standing`), with the call's probability at that release."""
+
+    kind: str
+    contest: str
+    snapshot: int
+    as_of: str | None
+    call: str
+    made: int  # the release that made the call
+    confidence: float
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "contest": self.contest, "snapshot": self.snapshot, "as_of": self.as_of,
+                "call": self.call, "made": self.made, "confidence": round(self.confidence, 6)}
 
 
 @dataclass(frozen=True)
@@ -77,6 +97,10 @@ class BacktestReport:
     settings: dict
     seconds: float
     scores: tuple = field(default=(), compare=False, repr=False)  # (predictions, outcomes) arrays, for further analysis
+    withdrawn: tuple[CallEvent, ...] = ()
+    retracted: tuple[CallEvent, ...] = ()
+    wrong_standing: tuple[WrongCall, ...] = ()
+    standing_called_by_release: tuple[float, ...] = ()
 
     def to_dict(self) -> dict:
         r = lambda x: None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 6)  # noqa: E731
@@ -93,6 +117,9 @@ class BacktestReport:
             "called_by_release": [r(x) for x in self.called_by_release],
             "reliability": [{"count": n, "predicted": r(mp), "observed": r(my)} for n, mp, my in self.reliability],
             "flags": dict(self.flags), "ties": list(self.ties),
+            "withdrawn": [e.to_dict() for e in self.withdrawn], "retracted": [e.to_dict() for e in self.retracted],
+            "wrong_standing": [w.to_dict() for w in self.wrong_standing],
+            "standing_called_by_release": [r(x) for x in self.standing_called_by_release],
             "settings": dict(self.settings), "seconds": round(self.seconds, 1),
         }
 
@@ -114,6 +141,9 @@ class BacktestReport:
             f"near calls {self.near_calls:,}, wrong {len(self.wrong_near_calls)}",
             "called by release  " + "  ".join(f"{i + 1}:{100 * x:.0f}%" for i, x in enumerate(self.called_by_release)),
             "flags         " + ", ".join(f"{k} {v}" for k, v in self.flags.items()),
+            "standing      called by release  " + "  ".join(f"{i + 1}:{100 * x:.0f}%"
+                                                          for i, x in enumerate(self.standing_called_by_release))
+            + f"; withdrawn {len(self.withdrawn)}, retracted {len(self.retracted)}, wrong {len(self.wrong_standing)}",
             "",
         ]
         lines.append("Wrong calls:" if self.wrong_calls else "Wrong calls: none.")
@@ -126,6 +156,15 @@ class BacktestReport:
             lines.append("Wrong near calls (probability at the level, withheld only by the Monte Carlo bound):")
             lines += [f"  {w.contest}, release {w.snapshot + 1} ({w.as_of}): {w.call} ({100 * w.confidence:.2f}%); "
                       f"final: {w.truth}" for w in self.wrong_near_calls]
+        for title, events in (("Calls withdrawn (made at one release, not the next)", self.withdrawn),
+                              ("Standing calls retracted", self.retracted)):
+            lines.append(f"{title}:" if events else f"{title}: none.")
+            lines += [f"  {e.contest}, release {e.snapshot + 1} ({e.as_of}): {e.call}, made at release {e.made + 1}, "
+                      f"now {100 * e.confidence:.2f}%" for e in events]
+        if self.wrong_standing:
+            lines.append("Standing calls the final count contradicts:")
+            lines += [f"  {w.contest}, release {w.snapshot + 1} ({w.as_of}): {w.call} ({100 * w.confidence:.2f}%); "
+                      f"final: {w.truth}" for w in self.wrong_standing]
         if self.ties:
             lines.append("Final ties (broken by candidate id): " + "; ".join(self.ties))
         lines.append(f"\n{self.seconds:.0f} s")
@@ -163,7 +202,7 @@ def prepare(scenario: Scenario, overrides: dict, call_confidence: float) -> Scen
 
 def backtest(scenarios, *, draws: int = DEFAULT_DRAWS, seed: int = 0, call_confidence: float = 0.995,
              model_overrides: dict | None = None, workers: int | None = None, naive: bool = True,
-             scheduler: str | None = None) -> BacktestReport:
+             scheduler: str | None = None, retract_level: float = RETRACT_LEVEL) -> BacktestReport:
     """Simulate every snapshot of every scenario and score it against the scenario's ``final``.
 
     Parameters
@@ -185,6 +224,8 @@ def backtest(scenarios, *, draws: int = DEFAULT_DRAWS, seed: int = 0, call_confi
     scheduler : str, optional
         Run the contests on Dask instead: ``"local"`` (a local cluster of ``workers``
         processes) or a scheduler's address.  Same numbers, bit for bit.
+    retract_level : float
+        A call stands until its probability falls below this (:mod:`simulate.history.standing`).
     """
     start = time.perf_counter()
     overrides = check_overrides(model_overrides)
@@ -207,7 +248,8 @@ def backtest(scenarios, *, draws: int = DEFAULT_DRAWS, seed: int = 0, call_confi
     if dask is not None:
         settings["dask"] = {"scheduler": scheduler, "workers": dask.workers, "chunks": dask.chunks,
                             "overhead": round(dask.overhead, 4)}
-    return score(scenarios, runs, settings, time.perf_counter() - start)
+    settings["retract_level"] = retract_level
+    return score(scenarios, runs, settings, time.perf_counter() - start, retract_level)
 
 
 def _simulate_all(scenarios, draws, seed, naive, workers) -> list:
@@ -224,8 +266,11 @@ def _simulate_all(scenarios, draws, seed, naive, workers) -> list:
         return list(pool.map(_simulate_contest, tasks))
 
 
-def score(scenarios, runs, settings: dict, seconds: float = 0.0) -> BacktestReport:
-    """Score simulation results (``runs[i] = (results, naive_results?)`` for ``scenarios[i]``)."""
+def score(scenarios, runs, settings: dict, seconds: float = 0.0, retract_level: float = RETRACT_LEVEL) -> BacktestReport:
+    """Score simulation results (``runs[i] = (results, naive_results?)`` for ``scenarios[i]``);
+    calls stand as :mod:`simulate.history.standing` says, retracted below ``retract_level``."""
+    events = {"withdrawn": [], "retracted": [], "wrong": []}
+    standing_called: dict[int, list[bool]] = {}
     p, y, pn, covered = [], [], [], []
     wrong = {"calls": [], "seats": [], "near": []}
     ties, fixed, near = [], 0, 0
@@ -242,6 +287,7 @@ def score(scenarios, runs, settings: dict, seconds: float = 0.0) -> BacktestRepo
         for f in (f for snap in snapshot_flags(Replay(scenario.race.name, results), scenario.race.threshold,
                                                    scenario.race.seats) for f in snap):
             flags[f] += 1
+        _standing_calls(scenario, results, t, retract_level, events, standing_called)
         for j, res in enumerate(results):
             snapshots += 1
             for cid in ids:
@@ -264,7 +310,43 @@ def score(scenarios, runs, settings: dict, seconds: float = 0.0) -> BacktestRepo
         called_by_release=tuple(float(np.mean(called[j])) for j in sorted(called)),
         reliability=reliability(p, y), flags=flags, ties=tuple(ties), settings=settings, seconds=seconds,
         scores=(np.asarray(p), np.asarray(y)),
+        withdrawn=tuple(events["withdrawn"]), retracted=tuple(events["retracted"]), wrong_standing=tuple(events["wrong"]),
+        standing_called_by_release=tuple(float(np.mean(standing_called[j])) for j in sorted(standing_called)),
     )
+
+
+def _standing_calls(scenario: Scenario, results, t: Truth, retract_level: float, events: dict, called: dict) -> None:
+    """The calls that stand release by release (:func:`simulate.history.standing.follow`): append the
+    withdrawals, retractions and standing calls the truth contradicts to ``events``; per release,
+    whether the whole outcome is called (a standing ``called``) to ``called``."""
+    names = {c.id: c.name for c in scenario.candidates}
+    seats = scenario.race.seats
+    path = follow(results, retract_level=retract_level, seats=seats)
+    before = None
+    for j, (res, (call, event)) in enumerate(zip(results, path)):
+        previous = results[j - 1].call if j else None
+        if previous is not None and previous.status in ("called", "runoff") and res.call.status in ("too_close", "too_early"):
+            kept = call if call is not None else before
+            events["withdrawn"].append(CallEvent("withdrawn", scenario.race.name, j, res.as_of,
+                                                 _describe_call(previous.status, previous.outcome, previous.winners, names),
+                                                 kept.release if kept is not None else j - 1,
+                                                 probability(kept, res) if kept is not None else 0.0))
+        if event == RETRACTED and before is not None:
+            events["retracted"].append(CallEvent("retracted", scenario.race.name, j, res.as_of,
+                                                 _describe_call(before.status, before.outcome, before.winners, names),
+                                                 before.release, probability(before, res)))
+        if call is not None and not compatible(call.claim(), t.claim()):
+            events["wrong"].append(WrongCall(scenario.race.name, j, res.as_of,
+                                             _describe_call(call.status, call.outcome, call.winners, names), call.confidence,
+                                             _describe(t.outcome, t.winners, names)))
+        called.setdefault(j, []).append(call is not None and call.status == "called")
+        before = call
+
+
+def _describe_call(status: str, outcome: str | None, winners, names: dict) -> str:
+    if status == "runoff":
+        return f"runoff certain, {', '.join(names.get(w, w) for w in winners) or 'nobody'} in it"
+    return _describe(outcome, winners, names)
 
 
 def _check_calls(scenario: Scenario, j: int, res, t: Truth, wrong: dict) -> int:

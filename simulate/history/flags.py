@@ -31,6 +31,13 @@ Flags
     This snapshot is ``called`` or ``runoff`` and a later snapshot is
     ``too_close`` or ``too_early`` (the call was not kept, though nothing
     contradicted it).
+``call_retracted``
+    The call standing before this snapshot (:mod:`simulate.history.standing`: a
+    call stays made until its probability falls below the retraction level) is
+    retracted here.  Every snapshot's ``extra["standing"]`` is the call that
+    stands after it (``None``, or its status, outcome, winners, confidence, level,
+    as_of and the release that made it) and ``extra["call_event"]`` what happened
+    (``None``, ``"called"``, ``"retracted"``, ``"changed"``).
 ``winner_not_leading``
     A called candidate is not leading in the votes counted so far: a called
     winner outside the top ``seats`` in counted votes, a candidate called into
@@ -45,11 +52,12 @@ from dataclasses import replace
 
 from ..outcome.results import RaceResult
 from .replay import Replay
-from .standing import Claim, claim_of, compatible  # noqa: F401 (Claim, compatible: re-exported)
+from .standing import RETRACT_LEVEL, RETRACTED, Claim, claim_of, compatible, follow  # noqa: F401 (Claim: re-exported)
 
 RETRACTED = "retracted"
 WITHDRAWN = "withdrawn"
 WINNER_NOT_LEADING = "winner_not_leading"
+CALL_RETRACTED = "call_retracted"
 
 
 def claim(result: RaceResult, seats: int | None = None) -> Claim | None:
@@ -83,8 +91,9 @@ def snapshot_flags(replay: Replay, threshold: float | None = None, seats: int | 
     return tuple(out)
 
 
-def flag_replay(replay: Replay, scenario=None) -> Replay:
-    """``replay`` with ``extra["flags"]`` set on every snapshot (other extras kept).
+def flag_replay(replay: Replay, scenario=None, retract_level: float = RETRACT_LEVEL) -> Replay:
+    """``replay`` with ``extra["flags"]``, ``extra["standing"]`` and ``extra["call_event"]``
+    set on every snapshot (other extras kept).
 
     Parameters
     ----------
@@ -98,8 +107,17 @@ def flag_replay(replay: Replay, scenario=None) -> Replay:
     if scenario is not None:
         threshold, seats = scenario.race.threshold, scenario.race.seats
     flags = snapshot_flags(replay, threshold, seats)
-    snaps = tuple(replace(s, extra={**s.extra, "flags": f}) for s, f in zip(replay.snapshots, flags))
+    path = follow(replay.snapshots, retract_level=retract_level, seats=seats)
+    snaps = tuple(
+        replace(s, extra={**s.extra, "flags": f + ((CALL_RETRACTED,) if event == RETRACTED else ()),
+                          "standing": None if call is None else _standing_json(call), "call_event": event})
+        for s, f, (call, event) in zip(replay.snapshots, flags, path))
     return replace(replay, snapshots=snaps)
+
+
+def _standing_json(call) -> dict:
+    return {"status": call.status, "outcome": call.outcome, "winners": list(call.winners),
+            "confidence": round(call.confidence, 7), "level": call.level, "as_of": call.as_of, "release": call.release}
 
 
 def _leading(result: RaceResult, places: int) -> set[str]:
