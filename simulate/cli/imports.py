@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ScenarioError
-from ..feeds.la_county import ImportFormatError, measure_overrides_from_results, scenarios_from_results, scenarios_from_timeframes, write_scenarios
+from ..feeds.la_county import MAX_FEED_CHARS, ImportFormatError, measure_overrides_from_results, scenarios_from_results, scenarios_from_timeframes, write_scenarios
 from ..feeds.la_rules import RULES, parse_threshold
 from ..feeds.nc_2020 import import_nc
 from ..feeds.units_csv import scenario_from_units_csv, write_scenario
@@ -92,9 +92,16 @@ def _format(args) -> str:
             return fmt
     try:
         with open(args.file, encoding="utf-8-sig") as fh:
-            data = json.load(fh)
+            text = fh.read(MAX_FEED_CHARS + 1)
+        if len(text) > MAX_FEED_CHARS:
+            raise ImportFormatError(f"{args.file}: larger than {MAX_FEED_CHARS:,} characters")
+        data = json.loads(text)
+    except ImportFormatError:
+        raise
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ImportFormatError(f"{args.file}: cannot read JSON: {exc}") from None
+    except RecursionError:
+        raise ImportFormatError(f"{args.file}: cannot read JSON: nested too deeply") from None
     if isinstance(data, dict) and "Election" in data:
         return "results"
     if isinstance(data, dict) and "contests" in data and "dates" in data:

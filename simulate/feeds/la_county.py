@@ -101,12 +101,22 @@ def unique_slugs(texts, fallback: str = "candidate", taken=()) -> list[str]:
     return out
 
 
+MAX_FEED_CHARS = 200_000_000  # a results/timeframes file is a few MB; /dev/zero must not be read whole
+
+
 def _load_json(path) -> dict:
     try:
         with open(path, encoding="utf-8-sig") as fh:
-            data = json.load(fh)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            text = fh.read(MAX_FEED_CHARS + 1)
+        if len(text) > MAX_FEED_CHARS:
+            raise ImportFormatError(f"{path}: larger than {MAX_FEED_CHARS:,} characters")
+        data = json.loads(text)
+    except ImportFormatError:
+        raise
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:  # ValueError: NUL in the path
         raise ImportFormatError(f"{path}: cannot read JSON: {exc}") from None
+    except RecursionError:
+        raise ImportFormatError(f"{path}: cannot read JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise ImportFormatError(f"{path}: expected a JSON object at the top level")
     return data

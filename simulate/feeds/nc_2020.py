@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import io
 import math
 from datetime import datetime, timezone
 
@@ -80,13 +81,19 @@ _CANDIDATES = [{"id": "biden", "name": "Joe Biden", "party": "DEM"},
                {"id": "jorgensen", "name": "Jo Jorgensen", "party": "LIB"},
                {"id": "other", "name": "Other candidates and write-ins"}]
 _MAX_LISTED = 5
+#: The largest file read (the whole 2020 history is 3 MB); a larger one, or a device, fails before it is read whole.
+MAX_FILE_BYTES = 200_000_000
 
 
 def _read(path) -> tuple[list[str], dict]:
     """Sorted timestamps and ``{(county, vote_type, timestamp): (votes, biden, trump,
     jorgensen, other)}``; raises ImportFormatError for a file not in the expected format."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
+        with open(path, "rb") as raw:
+            data = raw.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ImportFormatError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes")
+        with io.StringIO(data.decode("utf-8-sig"), newline="") as fh:
             reader = csv.DictReader(fh)
             missing = [c for c in EXTRACT_COLUMNS if c not in (reader.fieldnames or ())]
             if missing:
@@ -117,8 +124,12 @@ def _read(path) -> tuple[list[str], dict]:
                     raise ImportFormatError(f"{where}: second row for {key[0]} {key[1]} at {key[2]}")
                 table[key] = values
                 states.add(row["state"])
-    except OSError as exc:
-        raise ImportFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except ImportFormatError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(f"{path}: cannot read CSV: {exc}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise ImportFormatError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     except (UnicodeDecodeError, csv.Error) as exc:
         raise ImportFormatError(f"{path}: cannot read CSV: {exc}") from None
     if len(states) > 1:
