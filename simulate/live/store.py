@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL REFERENCES releases(seq), slug TEXT NOT NULL,
     kind TEXT NOT NULL, text TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_seq ON events (seq);
+CREATE INDEX IF NOT EXISTS events_slug ON events (slug);
 """
 
 
@@ -114,12 +115,27 @@ class Store:
         rows = self.db.execute("SELECT seq, result FROM results WHERE slug = ? ORDER BY seq", (slug,))
         return [(q, json.loads(r)) for q, r in rows]
 
-    def events(self, limit: int | None = None, slug: str | None = None) -> list[dict]:
-        """Events, newest first."""
+    def histories(self, slugs) -> dict[str, list[tuple[int, dict]]]:
+        """:meth:`history` of many contests in one pass."""
+        slugs = list(slugs)
+        if len(slugs) < 200:
+            return {s: self.history(s) for s in slugs}
+        wanted, out = set(slugs), {s: [] for s in slugs}
+        for slug, q, r in self.db.execute("SELECT slug, seq, result FROM results ORDER BY slug, seq"):
+            if slug in wanted:
+                out[slug].append((q, json.loads(r)))
+        return out
+
+    def events(self, limit: int | None = None, slug: str | None = None, slugs=None) -> list[dict]:
+        """Events, newest first (of one contest ``slug``, or of the contests ``slugs``)."""
         sql = "SELECT e.id, e.seq, r.as_of, e.slug, e.kind, e.text, e.data FROM events e JOIN releases r USING (seq)"
         args: tuple = ()
         if slug is not None:
             sql, args = sql + " WHERE e.slug = ?", (slug,)
+        elif slugs is not None:
+            slugs = list(slugs)
+            if len(slugs) < 500:
+                sql, args = sql + f" WHERE e.slug IN ({', '.join('?' * len(slugs))})", tuple(slugs)
         sql += " ORDER BY e.id DESC" + (f" LIMIT {int(limit)}" if limit else "")
         cols = ("id", "seq", "as_of", "slug", "kind", "text", "data")
         return [dict(zip(cols, r), data=json.loads(r[6])) for r in self.db.execute(sql, args)]

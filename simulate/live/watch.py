@@ -137,12 +137,20 @@ class Watcher:
             return
         contests = [dict(slug=c.slug, result=c.result, standing=c.standing) for c in self.latest.values()]
         page.write_index(self.out, contests, releases, self.store.events(limit=60), title=self.settings.title)
-        wanted = self.latest if slugs is None else list(slugs)
+        wanted = list(self.latest if slugs is None else slugs)
         as_of = {r["seq"]: r["as_of"] for r in releases}
-        for slug in wanted:
-            history = [(as_of[q], r) for q, r in self.store.history(slug)]
-            c = self.latest[slug]
-            page.write_contest(self.out, slug, history, c.standing, self.store.events(slug=slug))
+        events: dict[str, list] = {}
+        for e in self.store.events(slugs=wanted):
+            events.setdefault(e["slug"], []).append(e)
+        histories = self.store.histories(wanted)
+
+        def rendered():  # rendered one by one while earlier pages are being written
+            for slug in wanted:
+                c = self.latest[slug]
+                history = [(as_of[q], r) for q, r in histories[slug]]
+                yield slug, page.contest_html(slug, history, c.standing, events.get(slug, []))
+
+        page.write_contests(self.out, rendered())
 
 
 def with_remaining(data: dict, scenario) -> dict:

@@ -200,14 +200,37 @@ def contest_html(slug: str, history, standing: dict | None, events) -> str:
 
 
 def write_index(out, contests, releases, events, title: str | None = None) -> Path:
+    """Write ``index.html`` atomically (readable by a web server running as another user)."""
+    import os
+
     from ..files import write_text
 
-    return write_text(Path(out) / "index.html", index_html(contests, releases, events, title))
+    path = write_text(Path(out) / "index.html", index_html(contests, releases, events, title))
+    os.chmod(path, 0o644)
+    return path
 
 
-def write_contest(out, slug: str, history, standing, events) -> Path:
+def write_contests(out, pages, writers: int = 8) -> list[Path]:
+    """Write each contest page (``(slug, HTML)`` pairs, an iterator is fine) atomically, ``writers`` at a time.
+
+    Each page goes through :func:`simulate.files.write_text` (written aside,
+    synced, renamed into place), so a reader sees a page whole, from one release
+    or the next.  The syncs wait on the disk, not the processor, so a few
+    threads keep several in flight.
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..files import write_text
 
-    path = Path(out) / contest_file(slug)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return write_text(path, contest_html(slug, history, standing, events))
+    folder = Path(out) / "contests"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def write(item):
+        slug, text = item
+        path = write_text(Path(out) / contest_file(slug), text)
+        os.chmod(path, 0o644)
+        return path
+
+    with ThreadPoolExecutor(max_workers=max(1, writers)) as pool:
+        return list(pool.map(write, pages.items() if isinstance(pages, dict) else pages))
