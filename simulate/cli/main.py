@@ -17,10 +17,10 @@ import sys
 import warnings
 
 from ..errors import RacecallError, ScenarioWarning
-from . import backtest, bench, calibrate, imports, replay, run
+from . import backtest, bench, calibrate, imports, replay, run, serve, watch
 
 #: One module per command, each with ``add_parser(subparsers)`` setting ``handler``.
-COMMANDS = (run, replay, backtest, calibrate, imports, bench)
+COMMANDS = (run, replay, backtest, calibrate, imports, watch, serve, bench)
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
@@ -41,7 +41,10 @@ class Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
     p = Parser(prog="racecall", description="Election-night outcome simulation and race calls.")
+    p.add_argument("--version", action="version", version=f"racecall {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
     for command in COMMANDS:
         command.add_parser(sub)
