@@ -130,7 +130,7 @@ def write_scenario(scenario: dict, path, *, units_csv: bool = False) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     check = lambda tmp: load_scenario(tmp, source=str(out))  # noqa: E731
     if not units_csv:
-        _write_text(out, _yaml_text(scenario), check)
+        _write_text(out, scenario, check)
         return out
     csvs, scenario = _units_to_csv(scenario, out)
     folder = None
@@ -142,7 +142,7 @@ def write_scenario(scenario: dict, path, *, units_csv: bool = False) -> Path:
             for name, text in csvs.items():
                 files.write_text(tmp / name, text)
     try:
-        _write_text(out, _yaml_text(scenario), check)
+        _write_text(out, scenario, check)
     except BaseException:
         if folder is not None and not _names(out, folder.name):
             shutil.rmtree(folder, ignore_errors=True)
@@ -156,11 +156,11 @@ def _yaml_text(scenario: dict) -> str:
     return yaml.dump(scenario, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=None)
 
 
-def _write_text(out: Path, text: str, check) -> None:
+def _write_text(out: Path, scenario: dict, check) -> None:
     try:
-        data = text.encode("utf-8")
+        data = _yaml_text(scenario).encode("utf-8")
     except UnicodeEncodeError as exc:
-        bad = text[exc.start:exc.end]
+        bad = exc.object[exc.start:exc.end]
         raise ScenarioError(str(out), "", f"would hold text that is not valid Unicode ({bad!r}, a lone "
                                           "surrogate: was a name given in another encoding?)") from None
     files.write_bytes(out, data, check)

@@ -105,9 +105,11 @@ class _Builder:
         self.loader, self.source = loader, source
         self.max_nodes, self.max_depth = max_nodes, max_depth
         self.memo: dict[str, Any] = {}
+        self.stack: list[list] = []
 
     def fail(self, event, message: str):
-        raise ScenarioError(self.source, "", f"line {event.start_mark.line + 1}: {message}")
+        """An error naming the line and, as far as the reader has got, the dotted path."""
+        raise ScenarioError(self.source, _position(self.stack), f"line {event.start_mark.line + 1}: {message}")
 
     def document(self) -> Any:
         import yaml
@@ -121,7 +123,7 @@ class _Builder:
         if isinstance(event, yaml.StreamEndEvent):
             return None
         # A frame: [container, is_mapping, key (or _NO_KEY while a key is awaited), lines]
-        stack: list[list] = []
+        stack = self.stack
         nodes, root, done = 0, None, False
         while not done:
             event = get()
@@ -157,7 +159,8 @@ class _Builder:
             elif frame[2] is _NO_KEY:
                 line = event.start_mark.line + 1
                 if value in frame[0]:
-                    self.fail(event, f"duplicate key {value!r} (first given on line {frame[3][value]})")
+                    raise ScenarioError(self.source, _path(stack, value),
+                                        f"line {line}: duplicate key (first given on line {frame[3][value]})")
                 frame[2], frame[3][value] = value, line
             else:
                 frame[0][frame[2]] = value
@@ -207,6 +210,24 @@ class _Builder:
 
 
 _NO_KEY = object()
+
+
+def _position(stack: list) -> str:
+    """The dotted path of the value being read (of the mapping, while a key is read)."""
+    out = ""
+    for container, is_mapping, current, _ in stack:
+        if is_mapping and current is _NO_KEY:
+            break
+        out += f".{current}" if is_mapping else f"[{len(container)}]"
+    return out.lstrip(".")
+
+
+def _path(stack: list, key: Any) -> str:
+    """The dotted path (``count.counted.a``, ``snapshots[2].units``) of ``key`` in the innermost mapping."""
+    out = ""
+    for container, is_mapping, current, _ in stack[:-1]:
+        out += f".{current}" if is_mapping else f"[{len(container)}]"
+    return (out + f".{key}").lstrip(".")
 
 
 def kind(value: Any) -> str:
