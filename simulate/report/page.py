@@ -154,6 +154,7 @@ def _events(events) -> str:
 def _doc(title: str, body: str, script: str = "") -> str:
     return ("<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
             "<meta name=viewport content=\"width=device-width,initial-scale=1\">"
+            "<link rel=icon href=\"data:,\">"
             f"<title>{_e(title)}</title><style>{CSS}</style></head><body>{body}"
             + (f"<script>{script}</script>" if script else "") + "</body></html>\n")
 
@@ -171,7 +172,7 @@ def index_html(contests, releases, events, title: str | None = None) -> str:
             f"{' (final)' if last['final'] else ''} · {len(contests)} contests · showing <span id=shown>{len(contests)}</span></div>"
             f"<div class=filters role=group aria-label='filter by status'>{''.join(buttons)}"
             "<input id=q type=search placeholder='Find a contest' aria-label='find a contest'></div></header>"
-            f"<main><details open><summary>Latest events</summary>{_events(events[:15])}</details>"
+            f"<main><details open><summary>Latest events</summary>{_events(events[:10])}</details>"
             f"{''.join(_card(c) for c in contests)}</main>"
             "<footer>racecall: chances from Monte Carlo simulation of the ballots left to count; a call stands "
             "until it is retracted. 90% intervals of each candidate's final share.</footer>")

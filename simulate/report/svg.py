@@ -15,7 +15,7 @@ import html
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 MAX_LINES = 6
-W, H = 720, 240
+W, H = 640, 250
 LEFT, RIGHT, TOP, BOTTOM = 62, 40, 14, 42
 MAX_LABELS = 8
 
@@ -54,11 +54,11 @@ def _axes(n: int, history, lo: float, hi: float, ticks, fmt) -> list[str]:
     for t in ticks:
         y = _y(t, lo, hi)
         parts.append(f"<line x1={LEFT} x2={W - RIGHT} y1={y:.1f} y2={y:.1f} stroke='#eee'/>"
-                     f"<text x={LEFT - 4} y={y + 4:.1f} text-anchor=end font-size=11 fill='#555'>{fmt(t)}</text>")
+                     f"<text x={LEFT - 4} y={y + 4:.1f} text-anchor=end font-size=13 fill='#555'>{fmt(t)}</text>")
     step = max(1, -(-n // MAX_LABELS))
     for i in range(0, n, step):
         x = _x(i, n)
-        parts.append(f"<text x={x:.1f} y={H - BOTTOM + 16} text-anchor=middle font-size=11 fill='#555'>"
+        parts.append(f"<text x={x:.1f} y={H - BOTTOM + 16} text-anchor=middle font-size=13 fill='#555'>"
                      f"{_e(time_label(history[i][0], i))}</text>")
     return parts
 
@@ -82,7 +82,7 @@ def chance_chart(history, standing: dict | None) -> str:
                          f"<title>{_e(r['call']['sentence'])}</title></rect>")
         if standing and as_of == standing.get("as_of"):
             parts.append(f"<line class=called-mark x1={_x(i, n):.1f} x2={_x(i, n):.1f} y1={TOP} y2={H - BOTTOM} stroke='#1d7a3a' "
-                         f"stroke-width=2 stroke-dasharray='4 3'/><text x={_x(i, n) + 4:.1f} y={TOP + 12} font-size=11 "
+                         f"stroke-width=2 stroke-dasharray='4 3'/><text x={_x(i, n) + 4:.1f} y={TOP + 12} font-size=13 "
                          f"fill='#1d7a3a'>called</text>")
     for k, cid in enumerate(_ids(history)):
         colour = COLOURS[k % len(COLOURS)]
@@ -127,7 +127,7 @@ def share_chart(history) -> str:
 
 def _svg(kind: str, parts, label: str) -> str:
     return (f"<svg class='chart chart-{kind}' viewBox='0 0 {W} {H}' width={W} height={H} role=img aria-label='{_e(label)}' "
-            f"xmlns='http://www.w3.org/2000/svg'><text x=8 y={H // 2} font-size=11 fill='#555' "
+            f"xmlns='http://www.w3.org/2000/svg'><text x=8 y={H // 2} font-size=13 fill='#555' "
             f"transform='rotate(-90 8 {H // 2})' text-anchor=middle dominant-baseline=hanging>{_e(label)}</text>"
             + "".join(parts) + "</svg>")
 
