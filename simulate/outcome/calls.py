@@ -78,6 +78,10 @@ def make_call(rule, seats, ids, names, tally, level, too_early, settled=False, z
     estimate (only exact ties are random) and no error bound is subtracted.
     ``z``: the Wilson bound's normal quantile (:func:`look_z` for a look of an adaptive run).
     """
+    if rule != "measure" and len(ids) <= (seats if rule == "plurality" else 1):
+        who = _join(names)
+        return Call("called", "winner", tuple(ids), 1.0, level,
+                    f"Uncontested: {who} {'is' if len(ids) == 1 else 'are'} elected unopposed.")
     n = math.inf if settled else tally.draws
     bound = lambda p, n: lower_bound(p, n, z)  # noqa: E731
     if rule == "plurality":
@@ -89,7 +93,21 @@ def make_call(rule, seats, ids, names, tally, level, too_early, settled=False, z
     if too_early:
         return Call("too_early", None, (), call.confidence, level,
                     "Too early to call: too little of the vote is counted.")
+    if settled and call.status != "called":
+        return _tied(call, rule, names, tally)
     return call
+
+
+def _tied(call: Call, rule, names, tally) -> Call:
+    """Nothing is left to count and still no call: an exact tie, settled only by lot or a recount."""
+    d = tally.draws
+    chances = tally.wins / d if rule == "plurality" else tally.advance / d
+    tied = [names[j] for j in range(len(names)) if 0.0 < chances[j] < 1.0]
+    if rule != "plurality" and not tied:
+        tied = [names[j] for j in range(len(names)) if 0.0 < tally.outright[j] / d < 1.0]
+    who = _join(tied) if tied else "the leading candidates"
+    text = f"Tied: {who} finished level with nothing left to count; decided by lot or a recount."
+    return Call(call.status, call.outcome, call.winners, call.confidence, call.level, text)
 
 
 def _pct(p: float) -> str:
@@ -126,7 +144,7 @@ def _plurality(seats, ids, names, p, n, level, bound=lower_bound) -> Call:
     if decided:
         text = f"Too close to call: {len(decided)} of {seats} seats decided ({who})."
     else:
-        text = f"Too close to call: {names[order[0]]} leads with a {_pct(p[order[0]])} chance." if seats == 1 else \
+        text = f"Too close to call: {names[order[0]]} is favoured, with a {_pct(p[order[0]])} chance." if seats == 1 else \
             "Too close to call: no seat decided yet."
     return Call("too_close", None, winners, confidence, level, text)
 
