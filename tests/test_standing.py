@@ -112,3 +112,44 @@ def test_follow_counts_events():
     seq = [close(0.9), called_a(), close(0.99), close(0.5), called_a()]
     events = [e for _, e in st.follow(seq)]
     assert events == [None, "called", None, "retracted", "called"]
+
+
+# -- invariants on random release sequences (hypothesis) ---------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as hs  # noqa: E402
+
+
+@hs.composite
+def releases(draw):
+    out = []
+    for _ in range(draw(hs.integers(1, 12))):
+        p = draw(hs.floats(0.0, 1.0))
+        kind = draw(hs.sampled_from(["a", "b", "close", "early"]))
+        if kind == "a" and p >= 0.995:
+            out.append(called_a(p))
+        elif kind == "b" and p >= 0.995:
+            out.append(result({"a": 1 - p, "b": p}, status="called", outcome="winner", winners=("b",), confidence=p))
+        else:
+            r = close(p)
+            out.append(r if kind != "early" else r.__class__(**{**r.__dict__, "call": Call("too_early", None, (), 0.5, 0.995, "")}))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(releases(), hs.sampled_from([0.9, 0.98, 0.99]))
+def test_a_call_only_goes_by_a_retraction(seq, level):
+    before = None
+    for i, r in enumerate(seq):
+        now, event = st.advance(before, r, i, retract_level=level)
+        if before is None:
+            assert event in (None, "called") and (now is None) == (event is None)
+        elif now is None:
+            assert event == "retracted"
+            assert st.probability(before, r) < level or r.call.status == "called"
+        elif event is None:
+            assert (now.winners, now.release) == (before.winners, before.release)
+            assert now.confidence == pytest.approx(st.probability(before, r)) and now.confidence >= level
+        else:
+            assert event in ("changed", "retracted") and now.release == i
+        before = now
