@@ -123,10 +123,10 @@ def test_issue_case_with_share_errors_against_brute_force():
 
 # -- adversarial cases against the brute force ------------------------------------------------
 
-def _units(sizes, rng, fraction=0.5, interval=(0.7, 1.6), lean=0.15):
+def _units(sizes, rng, fraction=0.5, interval=(0.7, 1.6), lean=0.15, signs=None):
     out = []
     for i, size in enumerate(sizes):
-        share = 0.5 + lean * (1 if i % 2 else -1) + rng.normal(0, 0.02)
+        share = 0.5 + lean * ((1 if i % 2 else -1) if signs is None else signs[i]) + rng.normal(0, 0.02)
         counted = int(size * fraction)
         a = int(round(counted * share))
         rest = size - counted
@@ -149,8 +149,8 @@ CASES = {
                          interval=(0.75, 1.35), lean=0.3),
         {"uncertainty": 0.002, "type_uncertainty": 0.0, "unit_uncertainty": 0.01, "tail_df": 0}),
     "80 precincts and 2 big units (pooled)": (
-        lambda r: _units([*np.random.default_rng(4).integers(2_000, 6_000, 80).tolist(), 20_000, 30_000], r,
-                         interval=(0.7, 1.6), lean=0.3),
+        lambda r: _units([*np.random.default_rng(4).integers(2_000, 6_000, 80).tolist(), 118_000, 200_000], r,
+                         interval=(0.7, 1.6), lean=0.15, signs=[-1] * 80 + [1, 1]),
         {"uncertainty": 0.001, "type_uncertainty": 0.0, "unit_uncertainty": 0.01, "tail_df": 0}),
 }
 
