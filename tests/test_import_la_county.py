@@ -535,7 +535,8 @@ def test_synthetic_single_release_and_duplicate_titles(tmp_path):
     ("[1, 2]", scenarios_from_timeframes),
     ('{"dates": [], "contests": []}', scenarios_from_timeframes),
     ('{"dates": [["2024-13-01", 1]], "contests": []}', scenarios_from_timeframes),
-    ('{"dates": ["2024-11-05"], "contests": []}', scenarios_from_timeframes),
+    ('{"dates": [["2024-11-05"]], "contests": []}', scenarios_from_timeframes),
+    ('{"dates": ["not a date"], "contests": []}', scenarios_from_timeframes),
     ('{"Election": {}}', scenarios_from_results),
     ('{"Election": {"ContestGroups": []}}', scenarios_from_results),
     ('{"contests": []}', scenarios_from_results),
@@ -639,11 +640,11 @@ def run_cli(argv, capsys):
 def test_cli_imports_and_summarises(tmp_path, capsys):
     out_dir = tmp_path / "out"
     code, out, err = run_cli(["import", "la-county", str(DATA / "general" / "results.json"),
-                              "--kind", "general", "--out", str(out_dir)], capsys)
+                              "--kind", "general", "--out", str(out_dir), "--final"], capsys)
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert lines[0] == (f"imported 19 of 20 contests from {DATA / 'general' / 'results.json'} "
-                        f"(results) into {out_dir}")
+                        f"(results; final count (--final): remaining 0) into {out_dir}")
     assert lines[1:3] == ["skipped 1:", "  - EL SEGUNDO CITY GENERAL MUNICIPAL ELECTION City Clerk "
                           "(No Candidates Filed): no candidates"]
     assert lines[3] == "warnings 2:"
@@ -653,13 +654,14 @@ def test_cli_imports_and_summarises(tmp_path, capsys):
 def test_cli_overrides_and_pass_rates(tmp_path, capsys):
     glendale = "GLENDALE COMMUNITY COLLEGE DISTRICT Member, Board of Trustees, Trustee Area No. 1"
     code, out, _ = run_cli(["import", "la-county", str(DATA / "primary" / "timeframes.json"),
-                            "--kind", "primary", "--out", str(tmp_path),
+                            "--kind", "primary", "--out", str(tmp_path), "--history",
                             "--pass-rates", str(DATA / "primary" / "results.json"),
                             "--override", f"{glendale}=plurality",
                             "--override", "STATE MEASURE 1=:2/3"], capsys)
     assert code == 0
     assert out.splitlines()[:2] == [
-        f"imported 20 of 20 contests from {DATA / 'primary' / 'timeframes.json'} (timeframes) "
+        f"imported 20 of 20 contests from {DATA / 'primary' / 'timeframes.json'} (timeframes; count "
+        f"histories, remaining as_known) "
         f"into {tmp_path}", "skipped 0"]
     measure = yaml.safe_load((tmp_path / "state_measure_1.yaml").read_text(encoding="utf-8"))
     assert measure["race"]["threshold"] == 2 / 3
@@ -687,9 +689,9 @@ def test_cli_bad_input_file_exits_2_with_one_line(tmp_path, capsys):
 def test_cli_format_from_contents_and_flag(tmp_path, capsys):
     copy_ = tmp_path / "la.json"
     copy_.write_bytes((DATA / "general" / "timeframes.json").read_bytes())
-    code, out, _ = run_cli(["import", "la-county", str(copy_), "--kind", "general",
+    code, out, _ = run_cli(["import", "la-county", str(copy_), "--kind", "general", "--history",
                             "--out", str(tmp_path / "o")], capsys)
-    assert code == 0 and "(timeframes)" in out.splitlines()[0]
+    assert code == 0 and "(timeframes; count histories" in out.splitlines()[0]
     code, out, err = run_cli(["import", "la-county", str(copy_), "--kind", "general",
                               "--format", "results", "--out", str(tmp_path / "o")], capsys)
     assert code == 2 and "not a results.json" in err
@@ -717,7 +719,7 @@ def test_parse_override_rejects(text, capsys):
 
 def test_main_cli_wiring(tmp_path, capsys):
     code = racecall(["import", "la-county", str(DATA / "general" / "results.json"),
-                          "--kind", "general", "--out", str(tmp_path)])
+                          "--kind", "general", "--out", str(tmp_path), "--final"])
     assert code == 0
     assert "imported 19 of 20 contests" in capsys.readouterr().out
 

@@ -33,8 +33,11 @@ def _level(text: str) -> float:
 
 def add_history_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments shared by ``backtest`` and ``calibrate``."""
-    parser.add_argument("history", metavar="HISTORY", help="a LA County timeframes.json, or a directory of scenario "
-                        "YAML files with snapshots and final")
+    parser.add_argument("history", metavar="HISTORY", help="a LA County timeframes.json, a Minnesota feed archive "
+                        "(.tar.xz) or its folder, or a directory of scenario YAML files with snapshots and final")
+    parser.add_argument("--remaining", choices=("as_known", "hindsight"), default="as_known",
+                        help="where each snapshot's remaining vote comes from: as_known (default) only what was "
+                             "published by then (expected vote); hindsight the final total minus counted")
     parser.add_argument("--kind", choices=("primary", "general"), help="the election (required for a timeframes.json)")
     parser.add_argument("--pass-rates", metavar="RESULTS_JSON", help="take measure thresholds from this results.json "
                         "(the March 2024 timeframes.json has none; without it its measures are skipped)")
@@ -64,15 +67,17 @@ def run(args) -> int:
     overrides = {}
     if args.calibration:
         overrides = read_calibration(args.calibration).model_overrides()
-    history = load_history(args.history, args.kind, args.pass_rates)
+    history = load_history(args.history, args.kind, args.pass_rates, args.remaining)
     report = backtest(history.scenarios, draws=args.draws, seed=args.seed, call_confidence=args.confidence,
                       model_overrides=overrides, workers=args.workers, scheduler=args.scheduler)
     if args.json:
         out = report.to_dict()
+        out["remaining_source"] = history.remaining_source
         out["skipped"] = [{"contest": c, "reason": r} for c, r in history.skipped]
         print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         print(report.text())
+        print(f"remaining vote: {history.remaining_source}")
         if history.skipped:
             print(f"\nSkipped by the importer: {len(history.skipped)} contest(s)")
             print("\n".join(f"  {c}: {r}" for c, r in history.skipped))

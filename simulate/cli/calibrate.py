@@ -83,7 +83,7 @@ def run(args) -> int:
     grid = len(args.uncertainty) * len(args.tail_df or (1,)) * len(args.early_count or (1,))
     if grid > MAX_GRID:
         raise RacecallError(f"the grid has {grid:,} points (uncertainty x tail_df x early_count), more than the {MAX_GRID:,} allowed")
-    history = load_history(args.history, args.kind, args.pass_rates)
+    history = load_history(args.history, args.kind, args.pass_rates, args.remaining)
 
     def progress(point):
         early = f" early_count {point['early_count']:g}" if "early_count" in point else ""

@@ -67,6 +67,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "timeframes.json (every release, as replayable snapshots; the remaining "
                     "vote in each snapshot is hindsight: final release minus counted).")
     la.add_argument("file", metavar="FILE", help="results.json or timeframes.json")
+    la.add_argument("--outstanding", type=int, metavar="N", default=None,
+                    help="the registrar's published count of ballots still to process countywide; "
+                         "apportioned to each contest by its share of the ballots counted")
+    la.add_argument("--outstanding-file", metavar="FILE", default=None,
+                    help="published countywide figures per release (CSV release,outstanding or "
+                         "date,outstanding; or YAML release: ballots)")
+    la.add_argument("--final", action="store_true",
+                    help="the file is the certified count: remaining 0 (only then)")
+    la.add_argument("--release", type=int, metavar="N", default=None,
+                    help="timeframes.json: live scenarios for release N (default: the last one)")
+    la.add_argument("--history", action="store_true",
+                    help="timeframes.json: replayable count histories (snapshots and final: the "
+                         "last release) instead of live scenarios")
+    la.add_argument("--remaining", choices=("as_known", "hindsight"), default="as_known",
+                    help="with --history: each snapshot's remaining vote as known then (default; the "
+                         "published figures, else a stand-in, apportioned) or final minus counted")
     la.add_argument("--kind", required=True, choices=("primary", "general"),
                     help="the election: decides how single-seat contests are mapped")
     la.add_argument("--out", required=True, metavar="DIR", help="directory for the YAML files")
@@ -79,6 +95,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                          "timeframes.json has no pass rates); --override still wins")
     add_units_parser(sources)
     add_nc_parser(sources)
+    add_minnesota_parser(sources)
     la.set_defaults(func=run, handler=run)
     return parser
 
@@ -110,30 +127,65 @@ def _format(args) -> str:
                             "pass --format")
 
 
+def _live(args, fmt, overrides):
+    """``(report, note)``: the scenarios to write for the chosen form (module docstring)."""
+    from ..feeds.la_county import ImportReport, releases
+    from ..feeds.la_expected import as_known, live_from_results, read_outstanding
+
+    figures = read_outstanding(args.outstanding_file) if args.outstanding_file else args.outstanding
+    if fmt == "results":
+        report = scenarios_from_results(args.file, args.kind, overrides)
+        if args.final:
+            return report, "final count (--final): remaining 0"
+        if args.outstanding is None:
+            raise ImportFormatError(
+                f"{args.file}: a results.json does not say how many ballots remain; give "
+                "--outstanding N (the registrar's published estimate) or --final (certified count)")
+        return (ImportReport(tuple(live_from_results(report, args.outstanding)), report.skipped,
+                             report.warnings), f"remaining: {args.outstanding:,} outstanding, apportioned")
+    report = scenarios_from_timeframes(args.file, args.kind, overrides)
+    if args.history:
+        if args.remaining == "as_known":
+            report = ImportReport(tuple(as_known(report, args.kind, outstanding=figures)),
+                                  report.skipped, report.warnings)
+        return report, f"count histories, remaining {args.remaining}"
+    if figures is None and not args.final:
+        raise ImportFormatError(
+            f"{args.file}: the file does not say how many ballots remain; give --outstanding N or "
+            "--outstanding-file FILE (the registrar's published estimates), --final, or --history")
+    rels = list(releases(args.file, args.kind, args.pass_rates, outstanding=figures,
+                         last_is_final=args.final))
+    n = args.release or len(rels)
+    if not 1 <= n <= len(rels):
+        raise ImportFormatError(f"{args.file}: --release {n} is not between 1 and {len(rels)}")
+    rel = rels[n - 1]
+    if args.final and n != len(rels):
+        raise ImportFormatError(f"{args.file}: --final applies to the last release only")
+    return (ImportReport(rel.contests, report.skipped, report.warnings),
+            f"release {n} of {len(rels)} ({rel.as_of}), {'final' if rel.final else 'remaining as published'}")
+
+
 def run(args) -> int:
     """Import, write the scenario files, print the summary; returns the exit status."""
+    from ..feeds.la_expected import OutstandingError
+
     try:
         overrides = measure_overrides_from_results(args.pass_rates) if args.pass_rates else {}
         for title, override in args.override:  # merged key by key; the command line wins
             overrides[title] = {**overrides.get(title, {}), **override}
         fmt = _format(args)
-        if fmt == "results":
-            report = scenarios_from_results(args.file, args.kind, overrides)
-        else:
-            report = scenarios_from_timeframes(args.file, args.kind, overrides)
-    except ImportFormatError as exc:
+        report, note = _live(args, fmt, overrides)
+    except (ImportFormatError, OutstandingError) as exc:
         print(f"racecall import: error: {exc}", file=sys.stderr)
         return 2
-    notes: list = []  # the loader's verdict on each written file, duplicated candidate names
     try:
-        written = write_scenarios(report, args.out, notes=notes)
+        write_scenarios(report, args.out)
     except OSError as exc:
         print(f"racecall import: error: cannot write scenarios to {args.out}: {exc}",
               file=sys.stderr)
         return 1
-    report = dataclasses.replace(report, warnings=(*report.warnings, *notes))
     total = len(report.scenarios) + len(report.skipped)
-    print(f"imported {len(written)} of {total} contests from {args.file} ({fmt}) "
+    print(f"imported {len(report.scenarios)} of {total} contests from {args.file} ({fmt}; {note}) "
           f"into {args.out}")
     print(f"skipped {len(report.skipped)}" + (":" if report.skipped else ""))
     for name, reason in report.skipped:
@@ -251,6 +303,65 @@ def run_nc(args) -> int:
     print(f"imported {len(scenario['snapshots'])} snapshots ({shape}) from {args.file} "
           f"into {args.out}")
     print(f"warnings {len(report.warnings)}" + (":" if report.warnings else ""))
+    for _, message in report.warnings:
+        print(f"  - {message}")
+    return 0
+
+
+# -- Minnesota Secretary of State ------------------------------------------------------------
+
+def add_minnesota_parser(sources) -> argparse.ArgumentParser:
+    """Register ``minnesota`` on the ``racecall import`` sources subparsers."""
+    mn = sources.add_parser(
+        "minnesota", help="Minnesota Secretary of State media files (a feed archive or folder)",
+        description="Import the Minnesota Secretary of State's media files: live scenarios for one "
+                    "release (the latest by default; remaining vote from precincts reporting and "
+                    "registration), or with --history one count history per contest.")
+    mn.add_argument("source", metavar="SOURCE", help="a .tar.xz archive of fetch folders, its unpacked "
+                    "folder, or one fetch folder")
+    mn.add_argument("--out", required=True, metavar="DIR", help="directory for the YAML files")
+    mn.add_argument("--release", metavar="KEY", default=None,
+                    help="the fetch folder to import (e.g. 20221109T013006-0600; default the latest)")
+    mn.add_argument("--history", action="store_true", help="count histories (snapshots, final: the "
+                    "certified folder) instead of live scenarios")
+    mn.add_argument("--remaining", choices=("as_known", "hindsight"), default="as_known",
+                    help="with --history: remaining vote as known then (default) or final minus counted")
+    mn.add_argument("--certified-at", metavar="TIME", default=None,
+                    help="when the count became final (ISO time; default the State Canvassing Board's date)")
+    mn.set_defaults(func=run_minnesota, handler=run_minnesota)
+    return mn
+
+
+def run_minnesota(args) -> int:
+    """``racecall import minnesota``: 0 imported, 2 bad input, 1 cannot write."""
+    from ..feeds.la_county import ImportReport
+    from ..feeds.minnesota import releases
+    from ..feeds.minnesota_files import FeedFormatError
+    from ..feeds.minnesota_history import minnesota_history
+
+    try:
+        if args.history:
+            h = minnesota_history(args.source, args.remaining, certified_at=args.certified_at,
+                                  min_candidates=0)
+            report, note = ImportReport(h.scenarios, h.skipped, h.warnings), f"histories, remaining {args.remaining}"
+        else:
+            chosen = next(iter(releases(args.source, certified_at=args.certified_at,
+                                        only=args.release or "latest")), None)
+            if chosen is None:
+                raise FeedFormatError(f"{args.source}: no release {args.release}")
+            report = ImportReport(chosen.contests)
+            note = f"release {chosen.key}, {'certified' if chosen.final else 'remaining from precincts reporting'}"
+    except FeedFormatError as exc:
+        print(f"racecall import: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        write_scenarios(report, args.out)
+    except OSError as exc:
+        print(f"racecall import: error: cannot write scenarios to {args.out}: {exc}", file=sys.stderr)
+        return 1
+    print(f"imported {len(report.scenarios)} contests from {args.source} ({note}) into {args.out}")
+    if report.skipped:
+        print(f"skipped {len(report.skipped)}")
     for _, message in report.warnings:
         print(f"  - {message}")
     return 0

@@ -145,13 +145,16 @@ def _pacific_offset(day: date) -> str:
 
 
 def release_times(dates) -> list[str]:
-    """ISO ``as_of`` for each ``[date, release]`` of a timeframes file (module docstring)."""
+    """ISO ``as_of`` for each ``[date, release]`` (2024) or plain date string (other years)
+    of a timeframes file (module docstring)."""
     days, per_day, out = [], {}, []
     for item in dates:
+        if isinstance(item, str):  # other years: a plain date string per release
+            item = [item, None]
         if not (isinstance(item, (list, tuple)) and len(item) == 2):
-            raise ImportFormatError(f"'dates' entry is not [date, release]: {item!r}")
+            raise ImportFormatError(f"'dates' entry is not a date or [date, release]: {item!r}")
         try:
-            days.append(date.fromisoformat(str(item[0])))
+            days.append(date.fromisoformat(str(item[0])[:10]))
         except ValueError:
             raise ImportFormatError(f"'dates' entry has a bad date: {item!r}") from None
     for day in days:

@@ -24,6 +24,7 @@ that day) to a ballot count; :func:`read_outstanding` reads them from a CSV or Y
 """
 from __future__ import annotations
 
+import copy
 import csv
 import math
 from pathlib import Path
@@ -145,3 +146,63 @@ def timeframes_releases(path, kind, pass_rates=None, *, outstanding=None, last_i
             out.append((slug, {"race": s["race"], "candidates": s["candidates"],
                                "count": {"as_of": as_of, "counted": dict(counted), "remaining": rem}}))
         yield Release(as_of=as_of, key=key, final=final, contests=tuple(out))
+
+
+def as_known(report, kind: str, *, table=None, outstanding=None):
+    """A timeframes import's scenarios with every snapshot's ``remaining`` as known then.
+
+    Each release's countywide figure is the published one (``outstanding``) or the
+    stand-in (module docstring), apportioned to the contest; the final release stays
+    the truth for scoring. Returns a new list of ``(slug, scenario)`` pairs.
+    """
+    t = _table(kind, table)
+    pairs = list(report.scenarios)
+    if not pairs:
+        return pairs
+    n = len(pairs[0][1]["snapshots"]) + 1
+    counts = [[(s["snapshots"][j] if j < n - 1 else s["final"])["counted"] for _, s in pairs] for j in range(n)]
+    ballots = county_ballots(counts)
+    out = []
+    for slug, s in pairs:
+        snaps = []
+        for j, snap in enumerate(s["snapshots"]):
+            figure = published(outstanding, j + 1, f"{j + 1:03d}", snap["as_of"])
+            if figure is None:
+                figure = STAND_IN_FACTOR * max(ballots[-1] - ballots[j], 0)
+            votes = sum(snap["counted"].values())
+            snaps.append({**snap, "remaining": contest_remaining(figure, votes, ballots[j], t)})
+        out.append((slug, {**s, "snapshots": snaps, "count": copy.deepcopy(snaps[-1])}))
+    return out
+
+
+def apportion_records(report):
+    """``(counted, raw, truth)`` per contest and release with the *true* countywide remaining
+    apportioned: the apportioning error alone, to fit and report it."""
+    pairs = list(report.scenarios)
+    if not pairs:
+        return []
+    n = len(pairs[0][1]["snapshots"]) + 1
+    counts = [[(s["snapshots"][j] if j < n - 1 else s["final"])["counted"] for _, s in pairs] for j in range(n)]
+    ballots = county_ballots(counts)
+    out = []
+    for i in range(len(pairs)):
+        final = sum(counts[-1][i].values())
+        for j in range(n - 1):
+            votes = sum(counts[j][i].values())
+            raw = apportion(max(ballots[-1] - ballots[j], 0), votes, ballots[j])
+            out.append((votes, raw, max(final - votes, 0)))
+    return out
+
+
+def live_from_results(report, outstanding: int, *, table=None):
+    """A ``results.json`` import (remaining 0) with ``remaining`` from a published countywide
+    figure ``outstanding``, apportioned with the pooled table. Returns ``(slug, scenario)`` pairs."""
+    t = _table("pooled", table)
+    pairs = list(report.scenarios)
+    ballots = max((sum(s["count"]["counted"].values()) for _, s in pairs), default=0)
+    out = []
+    for slug, s in pairs:
+        votes = sum(s["count"]["counted"].values())
+        out.append((slug, {**s, "count": {**s["count"],
+                                          "remaining": contest_remaining(outstanding, votes, ballots, t)}}))
+    return out

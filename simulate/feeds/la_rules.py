@@ -34,6 +34,7 @@ Los Angeles Unified School District
 ``<city> SPECIAL MUNICIPAL ELECTION``
 any other single-seat candidate contest    general     ``plurality``               1
 any other single-seat candidate contest    primary     not mapped: reported, override it
+``Type`` Judicial (retention, yes/no)     any         ``measure`` threshold 0.5    1
 ``Type`` not Candidate/Measure/Presidential any         not mapped: reported, override it
 ========================================  ==========  ==========================  =========
 
@@ -164,6 +165,8 @@ def _mapped(title, contest_type, vote_for, pass_rate, kind, warnings):
         if warning:
             warnings.append(warning)
         return {"rule": "measure", "threshold": threshold, "seats": 1}
+    if ctype == "JUDICIAL":  # retention: "Shall judge X be elected?" yes/no, a majority retains
+        return {"rule": "measure", "threshold": 0.5, "seats": 1}
     if ctype not in ("CANDIDATE", "PRESIDENTIAL"):
         raise UnmappableContest(f"unknown contest type {contest_type!r}")
     seats = parse_vote_for(vote_for)

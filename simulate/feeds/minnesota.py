@@ -8,8 +8,9 @@ Which files hold contests (read by principle from the file names and columns):
   ``allracesby...``. One contest per (county when the file fills it, office id,
   district, office name): office ids repeat across townships and school districts,
   and one district code can hold two school-board contests.
-* ``allracesbycounty.txt`` supplies the contests no contest file holds (the 2020 feed
-  has no county or judicial files): county offices (ids 0391-0440, the range of the
+* ``allracesbycounty.txt`` supplies, in a feed without a county-races file
+  (``cntyRace*``), the contests no contest file holds (the 2020 feed has no county or
+  judicial files): county offices (ids 0391-0440, the range of the
   2022 county-races file) one per county, every other office summed over counties.
 
 A contest: rule ``measure`` (threshold 0.5) when its choices are YES and NO, else
@@ -20,22 +21,23 @@ vote counted yet are left out of a release.
 ``remaining``: precincts reporting with the registration of comparable precincts
 (:func:`simulate.model.expected_vote.precinct_estimate`; the contest's county in
 ``pctstats.txt``, else the state; the latest ``pctstats.txt`` published by then), through
-the error table fitted on the *other* election (:data:`ERROR_TABLES`), so a 2022
+the error table fitted on the *other* election (:func:`error_table`), so a 2022
 backtest never learns from 2022. ``{"estimate": 0}`` only once the count is certified
 (:data:`CERTIFIED`, the State Canvassing Board's dates; nothing in the files says it).
 """
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterator
 
 from ..model.expected_vote import Band, ErrorTable, precinct_estimate, remaining_interval
 from .la_county import slugify, unique_slugs
-from .minnesota_files import FeedFormatError, feed_folders, folder_time, parse_pctstats, parse_results
+from .minnesota_files import FeedFormatError, feed_folders, folder_time, parse_pctstats
 from .release import Release
 
-__all__ = ["releases", "Contest", "CERTIFIED", "ERROR_TABLES", "FeedFormatError", "is_contest_file",
+__all__ = ["releases", "Contest", "CERTIFIED", "error_table", "FeedFormatError", "is_contest_file",
            "contests_of", "raw_estimates"]
 
 #: When the State Canvassing Board certified each general election (US Central time).
@@ -79,23 +81,39 @@ def _county_office(office_id: str) -> bool:
     return office_id.isdigit() and COUNTY_OFFICES[0] <= int(office_id) <= COUNTY_OFFICES[1]
 
 
-def _group(rows, summed: bool) -> dict:
-    """``{key: Contest}`` from rows; ``summed``: by-county rows added up per contest."""
+def _group(data: bytes, where: str, summed: bool) -> dict:
+    """``{key: Contest}`` from a media file's bytes; ``summed``: by-county rows added up per
+    contest. (One pass over the lines; :func:`parse_results` is the row-by-row reader.)"""
     acc: dict = {}
-    for r in rows:
-        county = r.county if (not summed or _county_office(r.office_id)) else ""
-        key = (county, r.office_id, r.district, r.office)
-        c = acc.setdefault(key, {"cands": {}, "units": {}})
-        cand = c["cands"].setdefault((r.order, r.candidate), [r.party, 0])
-        cand[1] += r.votes
-        c["units"][r.county if summed else ""] = (r.reporting, r.total)
+    for n, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        f = line.split(";")
+        if len(f) < 16:
+            if line.strip():
+                raise FeedFormatError(f"{where} line {n}: {len(f)} fields, expected 16")
+            continue
+        county, office_id = f[1].strip(), f[3].strip()
+        if summed and not _county_office(office_id):
+            county_key = ""
+        else:
+            county_key = county
+        key = (county_key, office_id, f[5].strip(), f[4].strip())
+        c = acc.get(key)
+        if c is None:
+            c = acc[key] = ({}, {})
+        try:
+            reporting, total, votes = int(f[11] or 0), int(f[12] or 0), int(f[13] or 0)
+        except ValueError:
+            raise FeedFormatError(f"{where} line {n}: precincts or votes not a whole number") from None
+        cand = (f[6].strip(), f[7].strip())
+        prev = c[0].get(cand)
+        c[0][cand] = (f[10].strip(), votes + (prev[1] if prev else 0))
+        c[1][county if summed else ""] = (reporting, total)
     out = {}
-    for key, c in acc.items():
-        items = sorted(c["cands"].items())
-        reporting = sum(u[0] for u in c["units"].values())
-        total = sum(u[1] for u in c["units"].values())
-        out[key] = Contest(key, tuple(n for (_, n), _ in items), tuple(p for _, (p, _) in items),
-                           tuple(v for _, (_, v) in items), reporting, total)
+    for key, (cands, units) in acc.items():
+        items = sorted(cands.items())
+        out[key] = Contest(key, tuple(nm for (_, nm), _ in items), tuple(p for _, (p, _) in items),
+                           tuple(v for _, (_, v) in items), sum(u[0] for u in units.values()),
+                           sum(u[1] for u in units.values()))
     return out
 
 
@@ -119,11 +137,11 @@ def contests_of(files: dict, parsed: _Parsed | None = None) -> dict:
     parsed = parsed or _Parsed()
     out: dict = {}
     for name in sorted(n for n in files if is_contest_file(n)):
-        for key, c in parsed.get(name, files[name], lambda b, n: _group(parse_results(b, n), False)).items():
+        for key, c in parsed.get(name, files[name], lambda b, n: _group(b, n, False)).items():
             out.setdefault(key, c)
-    if "allracesbycounty.txt" in files:
+    if "allracesbycounty.txt" in files and not any(n.startswith("cntyRace") for n in files):
         extra = parsed.get("allracesbycounty.txt", files["allracesbycounty.txt"],
-                           lambda b, n: _group(parse_results(b, n), True))
+                           lambda b, n: _group(b, n, True))
         for key, c in extra.items():
             out.setdefault(key, c)
     return out
@@ -152,20 +170,18 @@ def raw_estimate(c: Contest, geo: dict | None) -> float:
     return precinct_estimate(sum(c.votes), c.reporting, c.total)
 
 
-# Truth ÷ raw estimate, fitted with simulate.feeds.minnesota_calibration.fit on the
-# other election's archive (README "Expected vote"): a backtest of one year uses the
-# other year's table; live imports of a new election use the pooled one.
-ERROR_TABLES: dict = {}
-
-
 def error_table(election_date: str | None) -> ErrorTable:
-    """The table for a backtest of ``election_date`` (fitted on other elections)."""
+    """The table for ``election_date``: for an election of the history (:data:`CERTIFIED`) the
+    table fitted without it (so a backtest never learns from its own election), else the pooled one."""
     from .minnesota_tables import TABLES
 
-    for key in (f"not {election_date}", "pooled"):
-        if key in TABLES:
-            return TABLES[key]
-    raise KeyError("no Minnesota error table")
+    key = f"not {election_date}" if election_date in CERTIFIED else "pooled"
+    return TABLES.get(key, UNINFORMED)
+
+
+#: Used when no table was fitted without the election at hand: a wide band, no history.
+UNINFORMED = ErrorTable("precincts", tuple(Band(u, 1.0, 0.25, 4.0) for u in (0.5, 0.8, 0.9, 0.95, 0.98, 1.0)),
+                        0.002, 0.02, "none (uninformed default)")
 
 
 def _election_date(first_as_of: str) -> str:
@@ -177,6 +193,7 @@ def _election_date(first_as_of: str) -> str:
     return (monday + timedelta(days=1)).isoformat()
 
 
+@lru_cache(maxsize=65536)
 def _slug(key) -> str:
     county, office_id, district, office = key
     parts = [slugify(office, "contest", 80), office_id]
@@ -202,40 +219,51 @@ def _ids(names) -> list[str]:
     return ids
 
 
-def scenario(c: Contest, as_of: str, election: str, remaining: dict) -> dict:
-    """The scenario mapping of one contest at one release."""
-    ids = _ids(c.names)
-    measure = sorted(i for i in ids if i != "write_in") == ["no", "yes"] and "write_in" not in ids
-    race = {"name": f"{c.title} (Minnesota, {election})", "date": election}
+@lru_cache(maxsize=65536)
+def _static(title: str, names: tuple, parties: tuple, election: str):
+    """Race, candidates and ids of a contest (the part that does not change by release)."""
+    ids = _ids(names)
+    measure = sorted(ids) == ["no", "yes"]
+    race = {"name": f"{title} (Minnesota, {election})", "date": election}
     if measure:
         race.update(rule="measure", threshold=0.5)
     else:
-        m = _ELECT.search(c.title)
+        m = _ELECT.search(title)
         race.update(rule="plurality", seats=max(1, min(int(m.group(1)) if m else 1, len(ids))))
     cands = []
-    for i, n, p in zip(ids, c.names, c.parties):
+    for i, n, p in zip(ids, names, parties):
         cand = {"id": i, "name": n}
         if p and not measure and p not in ("WI", "NP"):
             cand["party"] = p
         cands.append(cand)
-    return {"race": race, "candidates": cands,
+    return race, tuple(cands), tuple(ids)
+
+
+def scenario(c: Contest, as_of: str, election: str, remaining: dict) -> dict:
+    """The scenario mapping of one contest at one release (module docstring)."""
+    race, cands, ids = _static(c.title, c.names, c.parties, election)
+    return {"race": dict(race), "candidates": [dict(x) for x in cands],
             "count": {"as_of": as_of, "counted": dict(zip(ids, c.votes)), "remaining": remaining}}
 
 
-def _walk(source, certified_at=None):
-    """``(folder, as_of, final, contests, geography, election date)`` per folder, in order."""
-    folders = feed_folders(source, wanted=None)
-    parsed, geo = _Parsed(), None
+def _walk(source, certified_at=None, only=None):
+    """``(folder, as_of, final, contests, geography, election date)`` per folder, in order;
+    ``only``: just that folder key (``"latest"``: the last one)."""
+    folders = feed_folders(source, wanted=_wanted)
+    if only == "latest":
+        only = folders[-1][0]
+    parsed, stats_ref = _Parsed(), None
     election, certified = None, certified_at
     for folder, files in folders:
-        files = {n: r for n, r in files.items() if _wanted(n)}
         as_of = folder_time(folder)
         if election is None:
             election = _election_date(as_of)
             certified = certified or CERTIFIED.get(election)
-        if "pctstats.txt" in files:
-            geo = parsed.get("pctstats.txt", files["pctstats.txt"],
-                             lambda b, n: _geography(parse_pctstats(b, n)))
+        stats_ref = files.get("pctstats.txt", stats_ref)  # the latest published by then
+        if only is not None and folder != only:
+            continue
+        geo = None if stats_ref is None else parsed.get(
+            "pctstats.txt", stats_ref, lambda b, n: _geography(parse_pctstats(b, n)))
         final = certified is not None and _after(as_of, certified)
         yield folder, as_of, final, contests_of(files, parsed), geo, election
 
@@ -246,13 +274,15 @@ def _after(as_of: str, moment: str) -> bool:
     return datetime.fromisoformat(as_of) >= datetime.fromisoformat(moment)
 
 
-def releases(source, *, certified_at: str | None = None, table: ErrorTable | None = None) -> Iterator[Release]:
+def releases(source, *, certified_at: str | None = None, table: ErrorTable | None = None,
+             only: str | None = None) -> Iterator[Release]:
     """Every release of a Minnesota feed (archive, folder of folders, or one folder), in order.
 
     ``certified_at`` (ISO time) overrides :data:`CERTIFIED` for when the count became
-    final; ``table`` the error table of the remaining-vote estimate.
+    final; ``table`` the error table of the remaining-vote estimate; ``only`` one
+    release's key (``"latest"`` for the last), the others not parsed.
     """
-    for folder, as_of, final, contests, geo, election in _walk(source, certified_at):
+    for folder, as_of, final, contests, geo, election in _walk(source, certified_at, only):
         t = table or error_table(election)
         out = []
         for key in sorted(contests):

@@ -8,7 +8,7 @@ unchanged file (a hard link in the folder, the link target in the archive), so
 callers parse a file once however many folders hold it.
 
 An archive is read in one pass (its members are grouped by file, not by folder), and
-only the files named in ``wanted`` are kept, as bytes, once per identity.
+only the files named in ``wanted`` are kept, compressed in memory, once per identity.
 
 Rows (semicolon-separated, no header; :func:`parse_results`)::
 
@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import re
 import tarfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -129,7 +130,7 @@ def _is_folder(path: Path) -> bool:
 def _folder_files(path: Path, wanted) -> dict:
     files = {}
     for p in path.iterdir():
-        if p.suffix == ".txt" and (wanted is None or p.name in wanted):
+        if p.suffix == ".txt" and (wanted is None or wanted(p.name)):
             st = p.stat()
             files[p.name] = FileRef((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns),
                                     lambda p=p: p.read_bytes())
@@ -157,14 +158,14 @@ def _tar_folders(path: Path, wanted) -> list[tuple[str, dict]]:
                 folder = parent.rpartition("/")[2]
                 if not FOLDER.match(folder) or not name.endswith(".txt"):
                     continue
-                if wanted is not None and name not in wanted:
+                if wanted is not None and not wanted(name):
                     continue
                 if m.islnk():  # a hard link names the first copy, itself possibly a link
                     ident = links.get(m.linkname, m.linkname)
                     links[m.name] = ident
                 elif m.isfile():
                     ident = m.name
-                    blobs[ident] = tar.extractfile(m).read()
+                    blobs[ident] = zlib.compress(tar.extractfile(m).read(), 1)
                 else:
                     continue
                 folders.setdefault(folder, {})[name] = ident
@@ -172,7 +173,7 @@ def _tar_folders(path: Path, wanted) -> list[tuple[str, dict]]:
         raise FeedFormatError(f"{path}: cannot read the archive: {exc}") from None
     out = []
     for folder in folders:
-        files = {n: FileRef(i, lambda i=i: blobs[i]) for n, i in folders[folder].items() if i in blobs}
+        files = {n: FileRef(i, lambda i=i: zlib.decompress(blobs[i])) for n, i in folders[folder].items() if i in blobs}
         out.append((folder, files))
     return out
 

@@ -1,0 +1,109 @@
+"""Count histories from a Minnesota feed: one scenario per contest with ``snapshots`` and ``final``.
+
+``final`` is the certified folder (the first at or after :data:`~simulate.feeds.minnesota.CERTIFIED`);
+a feed with no certified folder uses its last folder and says so in a warning. A
+snapshot is kept for every release before certification at which the contest's count
+differs from its previous snapshot (a feed fetched every ten minutes repeats itself).
+
+``remaining``:
+
+* ``"as_known"`` (default): the precinct-based estimate of the release
+  (:func:`simulate.feeds.minnesota.raw_estimate`) through the error table fitted on
+  the other election -- what was known then;
+* ``"hindsight"``: final total minus counted, interval 0.8-1.25 times that (as the LA
+  importer's replay), for comparison.
+
+:func:`estimate_records` gives ``(counted, raw estimate, true remaining)`` for every
+contest and kept snapshot, to fit and to report the source's error.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+
+from ..model.expected_vote import ErrorTable, remaining_interval
+from .minnesota import _slug, _walk, error_table, raw_estimate, scenario
+
+REMAINING_SOURCES = ("as_known", "hindsight")
+
+
+@dataclass(frozen=True)
+class MinnesotaHistory:
+    scenarios: tuple  # (slug, scenario mapping)
+    skipped: tuple  # (contest, reason)
+    warnings: tuple
+    records: tuple  # (counted, raw, truth)
+    election: str
+
+
+def _hindsight(counted: int, final: int) -> dict:
+    est = final - counted
+    if est <= 0:
+        return {"estimate": 0, "low": 0, "high": max(1, math.ceil(0.01 * counted))}
+    return {"estimate": est, "low": math.floor(0.8 * est), "high": math.ceil(1.25 * est)}
+
+
+def _contested(names) -> bool:
+    real = [n for n in names if n.upper() != "WRITE-IN"]
+    return len(real) >= 2
+
+
+def minnesota_history(source, remaining: str = "as_known", *, certified_at=None,
+                      table: ErrorTable | None = None, min_candidates: int = 2) -> MinnesotaHistory:
+    """Build the count histories (module docstring). ``min_candidates``: contests with fewer
+    candidates on the ballot (write-ins not counted) are skipped; 0 keeps all."""
+    if remaining not in REMAINING_SOURCES:
+        raise ValueError(f"remaining must be one of {', '.join(REMAINING_SOURCES)}, got {remaining!r}")
+    series: dict = {}
+    final_folder = election = None
+    last = None
+    for folder, as_of, final, contests, geo, election in _walk(source, certified_at):
+        last = (folder, as_of, contests)
+        if final:
+            final_folder = last
+            break
+        for key, c in contests.items():
+            if sum(c.votes) == 0:
+                continue
+            s = series.setdefault(key, [])
+            if s and s[-1][1].votes == c.votes and s[-1][1].names == c.names:
+                continue
+            s.append((as_of, c, raw_estimate(c, geo)))
+    warnings = []
+    if final_folder is None:
+        final_folder = last
+        warnings.append(("", f"no certified folder; the last one ({last[0]}) is taken as final"))
+        for s in series.values():  # the last folder is the truth, not a snapshot
+            if s and s[-1][0] == last[1]:
+                s.pop()
+    table = table or error_table(election)
+    _, final_as_of, final_contests = final_folder
+    out, skipped, records = [], [], []
+    for key in sorted(series):
+        title = f"{key[3]} ({key[2] or key[0] or 'statewide'})"
+        fc = final_contests.get(key)
+        if fc is None:
+            skipped.append((title, "not in the certified folder"))
+            continue
+        if min_candidates and len([n for n in fc.names if n.upper() != "WRITE-IN"]) < min_candidates:
+            skipped.append((title, f"fewer than {min_candidates} candidates on the ballot"))
+            continue
+        snaps = [s for s in series[key] if s[1].names == fc.names]
+        if not snaps:
+            skipped.append((title, "no count before certification"))
+            continue
+        total = sum(fc.votes)
+        built = []
+        for as_of, c, raw in snaps:
+            counted = sum(c.votes)
+            records.append((counted, raw, max(total - counted, 0)))
+            rem = (remaining_interval(raw, counted, table) if remaining == "as_known"
+                   else _hindsight(counted, total))
+            built.append(scenario(c, as_of, election, rem)["count"])
+        data = scenario(fc, final_as_of, election, {"estimate": 0})
+        data["count"] = copy.deepcopy(built[-1])
+        data["snapshots"] = built
+        data["final"] = {"as_of": final_as_of, "counted": dict(zip(data["count"]["counted"], fc.votes))}
+        out.append((_slug(key), data))
+    return MinnesotaHistory(tuple(out), tuple(skipped), tuple(warnings), tuple(records), election or "")

@@ -1,0 +1,93 @@
+"""The Minnesota media-file feed: releases, scenarios, histories, archives and folders."""
+import os
+import shutil
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from simulate import load_scenario_dict
+from simulate.cli.main import main as racecall
+from simulate.feeds.minnesota import releases
+from simulate.feeds.minnesota_files import FeedFormatError, feed_folders, folder_time
+from simulate.feeds.minnesota_history import minnesota_history
+
+DATA = Path(__file__).parent / "data" / "minnesota" / "2022"
+FULL = Path(__file__).parents[1] / ".." / "shared" / "data" / "minnesota"
+
+
+def test_folder_time():
+    assert folder_time("20221108T201006-0600") == "2022-11-08T20:10:06-06:00"
+    with pytest.raises(FeedFormatError):
+        folder_time("2022-11-08")
+
+
+def test_releases_of_the_extract_load_and_only_the_certified_one_is_final():
+    rels = list(releases(DATA))
+    assert [r.key for r in rels] == sorted(p.name for p in DATA.iterdir())
+    assert [r.final for r in rels] == [False, False, True]
+    for r in rels:
+        for slug, data in r.contests:
+            load_scenario_dict(data, slug)
+            rem = data["count"]["remaining"]
+            if r.final:
+                assert rem == {"estimate": 0}
+            else:  # never closed before certification, even with every precinct in
+                assert rem["high"] >= 1 and rem["low"] <= rem["estimate"] <= rem["high"]
+    gov = rels[-1].contest("governor_lt_governor_0331")
+    assert sum(gov["count"]["counted"].values()) == 2_510_585
+    assert gov["race"] == {"name": "Governor & Lt Governor (Minnesota, 2022-11-08)", "date": "2022-11-08",
+                           "rule": "plurality", "seats": 1}
+    q = rels[-1].contest("school_district_question_1_ssd_6_5031_dc_0006")
+    assert q["race"]["rule"] == "measure" and [c["id"] for c in q["candidates"]] == ["yes", "no"]
+
+
+def test_archive_and_folder_give_the_same_releases_and_links_are_read_once(tmp_path):
+    root = tmp_path / "2022"
+    shutil.copytree(DATA, root)
+    a, b = sorted(root.iterdir())[1:]
+    (b / "Governor.txt").unlink()
+    os.link(a / "Governor.txt", b / "Governor.txt")  # unchanged file: a hard link, as in the feed
+    (folder_a, files_a), (folder_b, files_b) = feed_folders(root)[1:]
+    assert files_a["Governor.txt"].identity == files_b["Governor.txt"].identity
+    archive = tmp_path / "mn.tar.xz"
+    with tarfile.open(archive, "w:xz") as tar:
+        tar.add(root, arcname="2022")
+    tar_folders = feed_folders(archive)
+    assert tar_folders[2][1]["Governor.txt"].identity == tar_folders[1][1]["Governor.txt"].identity
+    assert [r.contests for r in releases(archive)] == [r.contests for r in releases(root)]
+
+
+def test_history_as_known_and_hindsight():
+    known = minnesota_history(DATA)
+    hind = minnesota_history(DATA, "hindsight")
+    assert [s for s, _ in known.scenarios] == [s for s, _ in hind.scenarios]
+    gov_k, gov_h = dict(known.scenarios)["governor_lt_governor_0331"], dict(hind.scenarios)["governor_lt_governor_0331"]
+    assert sum(gov_h["final"]["counted"].values()) == 2_510_585
+    truth = 2_510_585 - sum(gov_h["snapshots"][-1]["counted"].values())
+    assert gov_h["snapshots"][-1]["remaining"]["estimate"] == truth
+    assert gov_k["snapshots"][-1]["remaining"]["estimate"] != truth  # from precincts, not from the final
+    for _, data in known.scenarios:
+        load_scenario_dict(data, "x")
+
+
+def test_bad_source_is_one_line_exit_2(tmp_path, capsys):
+    code = racecall(["import", "minnesota", str(tmp_path), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "no fetch folders" in err
+
+
+def test_cli_import_latest_release(tmp_path, capsys):
+    code = racecall(["import", "minnesota", str(DATA), "--out", str(tmp_path / "o")])
+    assert code == 0
+    assert "release 20221123T155007-0600, certified" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not (FULL / "minnesota-2022.tar.xz").exists(), reason="full archives not present")
+def test_one_release_of_the_full_archive_reads_quickly():
+    import time
+
+    start = time.perf_counter()
+    rel = next(releases(FULL / "minnesota-2022.tar.xz", only="latest"))
+    assert rel.final and len(rel.contests) > 4000
+    assert time.perf_counter() - start < 120  # one pass over the archive, shared machine
