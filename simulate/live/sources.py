@@ -87,7 +87,14 @@ class FeedUnavailable(RacecallError):
 
 
 def digest(mapping) -> str:
-    """A short, stable fingerprint of a scenario mapping: a contest is re-simulated only when it changes."""
+    """A short, stable fingerprint of a scenario mapping: a contest is re-simulated only when it changes.
+
+    The count's time is left out: a release that leaves a contest's count and
+    remaining vote as they were leaves its result (stamped with the time its
+    count last changed) standing.
+    """
+    if isinstance(mapping.get("count"), dict) and "as_of" in mapping["count"]:
+        mapping = {**mapping, "count": {k: v for k, v in mapping["count"].items() if k != "as_of"}}
     text = json.dumps(mapping, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
