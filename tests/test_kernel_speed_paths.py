@@ -93,7 +93,9 @@ def test_model_histogram_range_covers_the_draws(name, tail_df):
     a = arrays_of(s)
     mine = engine.histogram_range(a, 1)
     pilot = engine.pilot_range(a, 1)
-    assert mine is not None
+    if name == "units":  # the units model's range is a pilot run's (simulate.model.share_range)
+        assert np.array_equal(mine[0], pilot[0]) and np.array_equal(mine[1], pilot[1])
+        return
     t1 = engine.accumulate(a, 1, 100_000, hist_range=mine)
     t2 = engine.accumulate(a, 1, 100_000, hist_range=pilot)
     assert t1.hist[:, 0].sum() + t1.hist[:, -1].sum() <= (0 if a.tail_df == 0.0 else 2)  # Student-t: may miss 5e-7
