@@ -390,12 +390,15 @@ def print_table(report: dict) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark the racecall kernel.")
     parser.add_argument("--quick", action="store_true", help="fewer draws and repeats (under a minute)")
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results file (default results/latest.json; with --quick results/quick.json, untracked)")
     parser.add_argument("--cases", default=",".join(cases.CASE_NAMES), help="comma-separated case names")
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     parser.add_argument("--package-cache", action="store_true",
                         help="use the package's own Numba cache (may be stale; see numba_cache.py)")
     args = parser.parse_args(argv)
+    if args.out is None:
+        args.out = HERE / "results" / ("quick.json" if args.quick else "latest.json")
     cache = {"cache": "the package's own (simulate/__pycache__)"} if args.package_cache else numba_cache.use_private_cache()
     settings = QUICK if args.quick else FULL
     wanted = [c.strip() for c in args.cases.split(",") if c.strip()]

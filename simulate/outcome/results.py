@@ -74,6 +74,31 @@ class RaceResult:
     def candidate(self, cid: str) -> CandidateResult:
         return next(c for c in self.candidates if c.id == cid)
 
+    def __repr__(self) -> str:
+        counted = f"{100 * self.counted_fraction:.1f}% counted"
+        return (f"<RaceResult {self.race!r} as of {self.as_of or '?'}: {counted}, {self.draws:,} draws; "
+                f"{self.call.status}: {self.call.sentence}>")
+
+    def to_frame(self):
+        """The candidates as a pandas DataFrame, one row per candidate (index ``id``), most votes first.
+
+        Columns: ``name, counted, share_counted, p_win, p_win_se, p_outright,
+        p_advance, p_first, share_mean, share_low, share_high, decided`` (in the
+        call's ``winners``).  Needs pandas (``pip install 'racecall[pandas]'``).
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            from ..errors import RacecallError
+
+            raise RacecallError("to_frame needs pandas: pip install 'racecall[pandas]'") from None
+        rows = [{"id": c.id, "name": c.name, "counted": c.counted, "share_counted": c.share_counted, "p_win": c.p_win,
+                 "p_win_se": c.p_win_se, "p_outright": c.p_outright, "p_advance": c.p_advance, "p_first": c.p_first,
+                 "share_mean": c.share_final.mean, "share_low": c.share_final.low, "share_high": c.share_final.high,
+                 "decided": c.id in self.call.winners}
+                for c in sorted(self.candidates, key=lambda c: (-c.counted, c.id))]
+        return pd.DataFrame(rows).set_index("id")
+
     def to_dict(self) -> dict:
         """The contract's JSON object."""
         hurdle = {"candidate": self.hurdle.candidate, "needs_share_of_remaining": _r(self.hurdle.needs_share_of_remaining)}
