@@ -274,7 +274,7 @@ def add_nc_parser(sources) -> argparse.ArgumentParser:
     nc.add_argument("--merge-jorgensen", action="store_true",
                     help="count Jorgensen with the other candidates (three candidates)")
     nc.add_argument("--units-csv", action="store_true",
-                    help="with --mode units: write the units to CSV files in <out name>.units/ "
+                    help="with --mode units: write the units to CSV files in <out name>.units.<hash>/ "
                          "next to the YAML file (loads much faster than inline units)")
     nc.add_argument("--out", required=True, metavar="FILE", help="scenario YAML file to write")
     nc.set_defaults(func=run_nc, handler=run_nc)
