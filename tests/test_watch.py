@@ -204,3 +204,16 @@ def test_bad_sources_are_one_clean_error(tmp_path, capsys):
     (tmp_path / "file").write_text("x")
     assert main(["watch", str(FEED), "--out", str(tmp_path / "file")]) == 2
     assert "--out must be a directory" in capsys.readouterr().err
+
+
+def test_worker_processes_give_the_same_numbers(tmp_path, monkeypatch):
+    import simulate.live.watch as watch_module
+
+    monkeypatch.setattr(watch_module, "PROCESS_MIN", 1)
+    rels = releases()[:3]
+    for name, processes in (("one", 1), ("two", 2)):
+        watcher = Watcher(tmp_path / name, Settings(draws=4000, processes=processes))
+        for release in rels:
+            watcher.process(release)
+        watcher.close()
+    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")

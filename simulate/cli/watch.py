@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--precision", type=precision, help="instead of --draws: draw until each probability's standard error is at most this")
     p.add_argument("--seed", type=seed, help="random seed (default: each scenario's, else 0)")
     p.add_argument("--threads", type=positive_int, help="contests simulated at once (default: the cores)")
+    p.add_argument("--processes", type=positive_int, default=min(os.cpu_count() or 1, 8),
+                   help="worker processes for releases with many contests to simulate (each has its own "
+                        "interpreter lock; the numbers do not depend on it)")
     p.add_argument("--retract-level", type=float, default=None, help="a standing call whose probability falls below this is retracted (default 0.98)")
     p.add_argument("--title", help="the results page's title")
     p.add_argument("--json", action="store_true", help="print events as JSON lines")
@@ -56,6 +60,7 @@ def run(args) -> int:
     if out.exists() and not out.is_dir():
         raise RacecallError(f"{out}: --out must be a directory")
     settings = Settings(draws=args.draws, seed=args.seed, threads=args.threads, precision=args.precision,
+                        processes=args.processes,
                         title=args.title, **({"retract_level": args.retract_level} if args.retract_level else {}))
     watcher = Watcher(out, settings)
     on_event = _printer(args)

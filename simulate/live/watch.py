@@ -27,6 +27,8 @@ from .store import Store
 #: Draws per contest and release unless told otherwise (the Monte Carlo error of a
 #: probability is then at most 0.35 points; calls stay protected by their bound).
 DRAWS = 20_000
+#: With worker processes, releases with fewer contests to simulate than this stay in this process.
+PROCESS_MIN = 200
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Settings:
     precision: float | None = None
     retract_level: float = RETRACT_LEVEL
     title: str | None = None
+    processes: int = 1
 
 
 @dataclass
@@ -67,9 +70,32 @@ class Watcher:
         self.store = Store(self.out)
         self.keys = self.store.keys()
         self.latest = self.store.contests()
+        self._pool = None
 
     def close(self) -> None:
         self.store.close()
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def _in_processes(self, scenarios, options):
+        """``run_many`` split over worker processes (each with its own interpreter lock), in input order.
+
+        Results are identical to one process's: each contest's numbers depend on its
+        scenario and seed only.  The workers live as long as the watcher.
+        """
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        n = self.settings.processes
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+        size = -(-len(scenarios) // (4 * n))  # a few chunks per worker, so none waits on the slowest
+        chunks = [scenarios[i:i + size] for i in range(0, len(scenarios), size)]
+        out = []
+        for part in self._pool.map(_simulate_chunk, chunks, [options] * len(chunks)):
+            out += part
+        return out
 
     def process(self, release: Release, on_event: Callable[[dict], None] | None = None) -> Timing | None:
         """Simulate, store and publish one release; ``None`` if it was stored already."""
@@ -95,8 +121,12 @@ class Watcher:
         timing.load = time.perf_counter() - t
         t = time.perf_counter()
         s = self.settings
-        results = run_many([sc for _, _, sc in todo], draws=None if s.precision else s.draws, seed=s.seed,
-                           threads=s.threads, precision=s.precision)
+        options = {"draws": None if s.precision else s.draws, "seed": s.seed, "precision": s.precision}
+        scenarios = [sc for _, _, sc in todo]
+        if self.settings.processes > 1 and len(scenarios) >= PROCESS_MIN:
+            results = self._in_processes(scenarios, options)
+        else:
+            results = run_many(scenarios, threads=s.threads, **options)
         timing.simulate = time.perf_counter() - t
         timing.simulated = len(results)
         t = time.perf_counter()
@@ -151,6 +181,13 @@ class Watcher:
                 yield slug, page.contest_html(slug, history, c.standing, events.get(slug, []))
 
         page.write_contests(self.out, rendered())
+
+
+def _simulate_chunk(scenarios, options):
+    """Worker processes: one chunk of contests, one kernel thread each, two at a time."""
+    from ..outcome.runner import run_many
+
+    return run_many(scenarios, threads=1, **options)
 
 
 def with_remaining(data: dict, scenario) -> dict:
