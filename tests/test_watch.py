@@ -217,3 +217,53 @@ def test_worker_processes_give_the_same_numbers(tmp_path, monkeypatch):
             watcher.process(release)
         watcher.close()
     assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+
+
+def test_a_contest_whose_count_did_not_change_is_not_simulated_again(tmp_path):
+    rels = releases()
+    watcher = Watcher(tmp_path, Settings(draws=2000))
+    watcher.process(rels[0])
+    later = sources.Release("2099-01-01T00:00:00-08:00", "9999 later", False,
+                            tuple((slug, {**m, "count": {**m["count"], "as_of": "2099-01-01T00:00:00-08:00"}})
+                                  for slug, m in rels[0].contests))
+    timing = watcher.process(later)
+    assert timing.simulated == 0  # only the time moved
+    moved = dict(rels[0].contests)
+    slug = next(iter(moved))
+    changed = copy_with_one_more_vote(moved[slug])
+    timing = watcher.process(sources.Release(None, "9999 moved", False, ((slug, changed),)))
+    assert timing.simulated == 1
+    watcher.close()
+
+
+def copy_with_one_more_vote(mapping):
+    import copy
+
+    m = copy.deepcopy(mapping)
+    first = next(iter(m["count"]["counted"]))
+    m["count"]["counted"][first] += 1
+    return m
+
+
+def test_events_leader_change_too_close_and_retraction():
+    import simulate
+    from simulate.live import events as ev
+
+    def result(a, b, remaining):
+        data = {"race": {"name": "R", "rule": "plurality"},
+                "candidates": [{"id": "a", "name": "Alice"}, {"id": "b", "name": "Bob"}],
+                "count": {"as_of": "2024-11-05T21:00:00-08:00", "counted": {"a": a, "b": b}, "remaining": remaining}}
+        return simulate.run(simulate.load_scenario_dict(data, "r"), draws=20_000)
+
+    ahead_b = result(400, 600, {"estimate": 50})  # Bob far ahead, called for him
+    call, found = ev.step("r", None, None, ahead_b, 1, retract_level=0.98)
+    assert call is not None and call.winners == ("b",) and [k for _, k, _, _ in found] == ["called"]
+    close_a = result(1010, 1000, {"estimate": 20000, "low": 15000, "high": 30000})  # now Alice leads, a toss-up
+    new, found = ev.step("r", ahead_b.to_dict(), call, close_a, 2, retract_level=0.98)
+    kinds = [k for _, k, _, _ in found]
+    assert new is None and kinds == ["retracted", "leader"]
+    assert "Alice now leads the count, ahead of Bob" in found[1][2] and "call retracted (Bob wins)" in found[0][2]
+    _, found = ev.step("r", result(1000, 400, {"estimate": 500}).to_dict(), None, close_a, 3, retract_level=0.98)
+    assert [k for _, k, _, _ in found] == ["too_close"]
+    _, found = ev.step("r", close_a.to_dict(), None, close_a, 4, retract_level=0.98)
+    assert found == []  # still close: nothing new to say

@@ -62,6 +62,9 @@ def run(args) -> int:
     settings = Settings(draws=args.draws, seed=args.seed, threads=args.threads, precision=args.precision,
                         processes=args.processes,
                         title=args.title, **({"retract_level": args.retract_level} if args.retract_level else {}))
+    from .run import announce_compile
+
+    announce_compile()
     watcher = Watcher(out, settings)
     on_event = _printer(args)
     done, seen = 0, None
