@@ -41,3 +41,46 @@ def test_pooled_fit_folds_score_the_held_out_election_at_the_others_choice():
     best, feasible = choose(fit.points, ["first", "second"], "log_loss", 0.88)
     assert fit.calibration.uncertainty == best.overrides["uncertainty"] and fit.calibration.feasible == feasible
     assert set(fit.calibration.metrics) == {"first", "second"}
+
+
+def write(tmp_path, text):
+    path = tmp_path / "elections.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_elections_file_errors_name_the_key(tmp_path, capsys):
+    from simulate.cli.main import main
+
+    cases = {
+        "elections: []\n": "elections: must be a non-empty list, got a list",
+        "elections:\n  - {name: a}\n": "elections[0].history: is required (a string), got nothing",
+        "elections:\n  - {name: A B, history: x}\n": "elections[0].name: must be lower-case letters, digits, _ . - (at most 64)",
+        "elections:\n  - {name: a, history: x}\n  - {name: a, history: y}\n": "elections[1].name: duplicate election name 'a'",
+        "elections:\n  - {name: a, history: x, kind: local}\n": "elections[0].kind: must be primary or general, got str 'local'",
+        "elections:\n  - {name: a, history: x, colour: red}\n": "elections[0].colour: unknown key (allowed: name, history, kind, pass_rates)",
+        "remaining: later\nelections:\n  - {name: a, history: x}\n": "remaining: must be as_known or hindsight, got str 'later'",
+    }
+    for text, message in cases.items():
+        path = write(tmp_path, text)
+        assert main(["calibrate-pooled", str(path), "--out", str(tmp_path / "fit.yaml")]) == 2
+        assert capsys.readouterr().err == f"racecall: error: {path}: {message}\n"
+    assert not (tmp_path / "fit.yaml").exists()
+
+
+def test_calibrate_pooled_writes_the_choice_and_prints_the_folds(tmp_path, capsys):
+    import yaml
+
+    from simulate.cli.main import main
+
+    primary = GENERAL.parent.parent / "primary" / "timeframes.json"
+    path = write(tmp_path, f"elections:\n  - {{name: general, history: {GENERAL}, kind: general}}\n"
+                           f"  - {{name: primary, history: {primary}, kind: primary}}\n")
+    out = tmp_path / "fit.yaml"
+    assert main(["calibrate-pooled", str(path), "--out", str(out), "--draws", "500", "--uncertainty", "0.03,0.05",
+                 "--early-count", "0.15", "--workers", "1"]) == 0
+    printed = capsys.readouterr().out
+    fit = yaml.safe_load(out.read_text())
+    assert fit["fitted_on"] == ["general", "primary"] and fit["uncertainty"] in (0.03, 0.05)
+    assert "left out (scored at the point chosen on the others):" in printed
+    assert printed.count("u 0.0") == 2  # one fold per election

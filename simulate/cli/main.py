@@ -17,10 +17,10 @@ import sys
 import warnings
 
 from ..errors import RacecallError, ScenarioWarning
-from . import backtest, bench, calibrate, imports, replay, run, serve, watch
+from . import backtest, bench, calibrate, imports, pooled, replay, run, serve, watch
 
 #: One module per command, each with ``add_parser(subparsers)`` setting ``handler``.
-COMMANDS = (run, replay, backtest, calibrate, imports, watch, serve, bench)
+COMMANDS = (run, replay, backtest, calibrate, pooled, imports, watch, serve, bench)
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 

@@ -1,0 +1,89 @@
+"""``racecall calibrate-pooled ELECTIONS --out FILE``: fit the defaults on several elections, leave-one-out validated."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..errors import RacecallError
+from ..history.backtest import DEFAULT_DRAWS, DEFAULT_WORKERS
+from ..history.elections import load_elections
+from ..history.pooled import pooled_fit
+from ..scenario.calibration_file import write_calibration
+from .calibrate import MAX_GRID, _grid
+from .options import positive_int, real, seed
+
+UNCERTAINTY = (0.04, 0.045, 0.05, 0.06)
+TAIL_DF = (8.1,)
+EARLY_COUNT = (0.15, 0.3)
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "calibrate-pooled", help="fit the model's defaults on several elections at once, each left out in turn",
+        description="Backtest every grid point on every election of ELECTIONS (a YAML list of count histories); "
+                    "choose the point with the lowest mean score and no wrong or retracted call on any; score each "
+                    "election at the point chosen on the others.")
+    p.add_argument("elections", metavar="ELECTIONS", help="YAML file: elections: [{name, history, kind?, pass_rates?}]")
+    p.add_argument("--out", required=True, metavar="FILE", help="calibration file to write (YAML)")
+    p.add_argument("--uncertainty", type=_grid(1e-6, 0.5, zero_ok=True), default=UNCERTAINTY, metavar="GRID",
+                   help="values to try (default %(default)s)")
+    p.add_argument("--tail-df", type=_grid(2.0, 1000.0, zero_ok=True), default=TAIL_DF, metavar="GRID",
+                   help="values to try, 0 for normal errors (default %(default)s)")
+    p.add_argument("--early-count", type=_grid(0.0, 1.0), default=EARLY_COUNT, metavar="GRID",
+                   help="values to try (default %(default)s)")
+    p.add_argument("--criterion", choices=("log_loss", "brier"), default="log_loss", help="score to minimise (default %(default)s)")
+    p.add_argument("--min-coverage", type=real(0.0, 1.0), default=0.88, metavar="SHARE",
+                   help="coverage of the 90%% intervals each election must reach (default %(default)s)")
+    p.add_argument("--draws", type=positive_int, default=DEFAULT_DRAWS, help="draws per simulation (default %(default)s)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (default %(default)s)")
+    p.add_argument("--confidence", type=real(0.5, 0.999999), default=0.995, help="call level (default %(default)s)")
+    p.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS, help="contests at once (default %(default)s)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on Dask: 'local' or a scheduler's address")
+    p.add_argument("--json", action="store_true", help="print the fit (choice, folds, grid) as JSON")
+    p.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    points = len(args.uncertainty) * len(args.tail_df) * len(args.early_count)
+    if points > MAX_GRID:
+        raise RacecallError(f"the grid has {points:,} points, more than the {MAX_GRID:,} allowed")
+    elections = load_elections(args.elections)
+
+    def progress(point):
+        head = f"  uncertainty {point['uncertainty']:g} tail_df {point['tail_df']:g} early_count {point['early_count']:g}:"
+        rest = "; ".join(f"{e.name} log_loss {point[e.name]['log_loss']:.4f} failures {point[e.name]['failures']}"
+                         for e in elections)
+        print(f"{head} {rest}", file=sys.stderr)
+
+    fit = pooled_fit(elections, uncertainties=args.uncertainty, tail_dfs=args.tail_df, early_counts=args.early_count,
+                     criterion=args.criterion, draws=args.draws, seed=args.seed, call_confidence=args.confidence,
+                     min_coverage=args.min_coverage, workers=args.workers, scheduler=args.scheduler, progress=progress)
+    try:
+        write_calibration(fit.calibration, args.out)
+    except OSError as exc:
+        raise RacecallError(f"cannot write {args.out}: {exc}") from None
+    if args.json:
+        print(json.dumps(fit.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(text(fit, args.out))
+    return 0
+
+
+def text(fit, out: str) -> str:
+    c = fit.calibration
+    lines = [f"pooled choice: uncertainty {c.uncertainty:g}, tail_df {c.tail_df:g}, early_count {c.early_count:g}"
+             f"{'' if c.feasible else ' (no grid point is admissible on every election)'} -> {out}", "",
+             f"{'election':<24} {'brier':>7} {'naive':>7} {'logloss':>8} {'ece':>7} {'cov90':>6} {'calls':>6} {'failures':>8}"]
+    for name, m in c.metrics.items():
+        naive = "-" if m["brier_naive"] is None else f"{m['brier_naive']:.4f}"
+        lines.append(f"{name:<24} {m['brier']:>7.4f} {naive:>7} {m['log_loss']:>8.4f} {m['ece']:>7.4f} "
+                     f"{m['coverage90']:>6.3f} {m['calls']:>6} {m['failures']:>8}")
+    if fit.folds:
+        lines += ["", "left out (scored at the point chosen on the others):",
+                  f"{'election':<24} {'chosen':<28} {'brier':>7} {'logloss':>8} {'ece':>7} {'cov90':>6} {'failures':>8}"]
+        for f in fit.folds:
+            chosen = f"u {f.chosen['uncertainty']:g} t {f.chosen['tail_df']:g} e {f.chosen['early_count']:g}"
+            lines.append(f"{f.held_out:<24} {chosen:<28} {f.figures.brier:>7.4f} {f.figures.log_loss:>8.4f} "
+                         f"{f.figures.ece:>7.4f} {f.figures.coverage90:>6.3f} {f.figures.failures:>8}")
+    return "\n".join(lines)
