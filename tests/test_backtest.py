@@ -279,7 +279,7 @@ def test_winner_not_leading_for_measures():
 # -- real data ---------------------------------------------------------------------------------
 
 def test_real_extract_makes_no_wrong_call_at_0995():
-    history = load_history(EXTRACT, "general")
+    history = load_history(EXTRACT, "general", remaining="hindsight")
     assert len(history.scenarios) == 6 and history.skipped == ()
     report = bt.backtest(history.scenarios, draws=20_000, seed=0, call_confidence=0.995, naive=False)
     assert report.wrong_calls == () and report.wrong_seats == () and report.wrong_near_calls == ()
