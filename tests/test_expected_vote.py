@@ -4,8 +4,11 @@ import math
 import pytest
 from hypothesis import given, strategies as st
 
-from simulate.model.expected_vote import (Band, ErrorTable, apportion, error_summary, fit_error_table,
-                                          from_percent_expected, precinct_estimate, remaining_interval)
+import numpy as np
+
+from simulate.model.expected_vote import (Band, ErrorTable, apportion, error_summary, fit_dispersion,
+                                          fit_error_table, from_percent_expected, precinct_estimate,
+                                          remaining_interval)
 
 FLAT = ErrorTable("t", (Band(0.5, 1.0, 0.5, 2.0), Band(1.0, 1.2, 0.8, 1.5)), 0.001, 0.01)
 
@@ -59,3 +62,65 @@ def test_error_summary_reports_estimate_over_truth():
     rows = error_summary([(100, 50, 100), (100, 200, 100), (100, 100, 100)], edges=(1.0,))
     assert rows == [{"share_counted": "0.00-1.00", "n": 3, "median": 1.0, "low": 0.55, "high": 1.9}]
     assert math.isclose(rows[0]["median"], 1.0)
+
+
+Z90 = 1.6448536269514722
+
+
+def test_spread_adds_in_quadrature_on_the_log_scale():
+    # band 1.0 (0.5, 2.0) at share 0.5: ln 2 each way; a source spread of ln 2 too -> factor 2^sqrt(2)
+    r = remaining_interval(1000, 1000, FLAT, spread=math.log(2.0))
+    assert r["estimate"] == 1000
+    assert r["high"] == math.ceil(1000 * 2.0 ** math.sqrt(2.0))
+    assert r["low"] == math.floor(1000 / 2.0 ** math.sqrt(2.0))
+
+
+def test_dispersion_adds_count_noise_that_matters_only_for_small_contests():
+    table = ErrorTable("t", (Band(1.0, 1.0, 0.5, 2.0),), 0.0, 0.0, dispersion=10.0)
+    small = remaining_interval(4, 10_000, table)  # mu 4: +-1.645 sqrt(40)
+    assert small["high"] == math.ceil(8 + Z90 * math.sqrt(40)) and small["low"] == 0
+    big = remaining_interval(100_000, 1_000_000, table)
+    assert big["high"] == math.ceil(200_000 + Z90 * math.sqrt(1e6))
+    assert big["high"] / 200_000 < 1.01  # relative widening vanishes for big contests
+
+
+def test_fit_dispersion_matches_a_simulated_overdispersed_count():
+    """Records drawn from the documented model (no proportional error; remaining =
+    kappa x Poisson(mu / kappa), variance kappa mu): the fitted kappa is the grid value
+    around the truth, and the interval holds about 90% of new draws."""
+    rng = np.random.default_rng(1)
+    kappa, bands = 10.0, (Band(1.0, 1.0, 1.0, 1.0),)
+    mu = rng.uniform(5, 250, 4000)
+    truth = kappa * rng.poisson(mu / kappa)
+    records = [(10_000, m, t) for m, t in zip(mu, truth)]
+    fitted = fit_dispersion(records, bands)
+    assert fitted in (7.0, 10.0, 15.0)
+    table = ErrorTable("t", bands, 0.0, 0.0, dispersion=fitted)
+    mu2 = rng.uniform(5, 250, 4000)
+    truth2 = kappa * rng.poisson(mu2 / kappa)
+    held = np.mean([remaining_interval(m, 10_000, table)["low"] <= t <= remaining_interval(m, 10_000, table)["high"]
+                    for m, t in zip(mu2, truth2)])
+    se = math.sqrt(0.9 * 0.1 / 4000)
+    assert abs(held - 0.90) < 4 * se + 0.03  # the grid's step moves coverage by up to ~3 points
+
+
+def test_fit_dispersion_is_zero_when_the_proportional_error_suffices():
+    bands = (Band(1.0, 1.0, 0.5, 2.0),)
+    records = [(10_000, 100, t) for t in (60, 80, 100, 120, 150, 190)]
+    assert fit_dispersion(records, bands) == 0.0
+    exact = [(10_000, 100, 100)] * 30
+    assert fit_error_table(exact, "x", edges=(1.0,), min_per_band=1, dispersion=True).dispersion == 0.0
+    # big contests exact, small ones +-10 ballots: the bands are ~1x, so kappa must open the small ones
+    lumpy = [(1_000_000, 10_000, 10_000)] * 200 + [(10_000, 20, 30)] * 10 + [(10_000, 20, 10)] * 10
+    t = fit_error_table(lumpy, "x", edges=(1.0,), min_per_band=1, dispersion=True)
+    # the smallest grid kappa with 1.645 sqrt(kappa 20) >= 10 (bands' own width aside): kappa >= 1.85
+    assert t.dispersion == 2.0
+
+
+@given(st.floats(0, 1e7), st.integers(0, 10_000_000), st.floats(0, 2), st.floats(0, 100))
+def test_remaining_interval_with_spread_and_dispersion_is_ordered(raw, counted, spread, kappa):
+    table = ErrorTable("t", FLAT.bands, 0.001, 0.01, dispersion=kappa)
+    r = remaining_interval(raw, counted, table, spread=spread)
+    base = remaining_interval(raw, counted, FLAT)
+    assert 0 <= r["low"] <= r["estimate"] <= r["high"] and r["high"] >= 1
+    assert r["low"] <= base["low"] and r["high"] >= base["high"]  # only ever wider

@@ -31,6 +31,15 @@ def _level(text: str) -> float:
     return value
 
 
+def cache_dir(option):
+    """The ``--cache`` option as a directory or None (``off``)."""
+    from ..feeds.minnesota_history import default_cache_dir
+
+    if option is None:
+        return default_cache_dir()
+    return None if option == "off" else option
+
+
 def add_history_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments shared by ``backtest`` and ``calibrate``."""
     parser.add_argument("history", metavar="HISTORY", help="a LA County timeframes.json, a Minnesota feed archive "
@@ -54,6 +63,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("backtest", help="replay count histories with known results and score the model",
                                    description="Simulate every snapshot of every contest and score it against the final count.")
     add_history_arguments(parser)
+    parser.add_argument("--cache", metavar="DIR", help="keep a parsed Minnesota feed here (default "
+                        "$XDG_CACHE_HOME/racecall, i.e. ~/.cache/racecall); 'off' to parse the archive every time")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--plot", metavar="DIR", help="write a reliability diagram and calls by release (PNG, SVG) here")
     parser.add_argument("--calibration", metavar="FILE", help="use the model settings of this file "
@@ -67,7 +78,7 @@ def run(args) -> int:
     overrides = {}
     if args.calibration:
         overrides = read_calibration(args.calibration).model_overrides()
-    history = load_history(args.history, args.kind, args.pass_rates, args.remaining)
+    history = load_history(args.history, args.kind, args.pass_rates, args.remaining, cache_dir(args.cache))
     report = backtest(history.scenarios, draws=args.draws, seed=args.seed, call_confidence=args.confidence,
                       model_overrides=overrides, workers=args.workers, scheduler=args.scheduler)
     if args.json:

@@ -6,16 +6,28 @@ it). Given one, :func:`contest_remaining` shares it among the contests by their 
 of the ballots counted (:func:`simulate.model.expected_vote.apportion`; the county's
 ballots counted are taken as the largest contest total, the top of the ticket) and
 turns it into an interval with the apportioning error table fitted on the *other*
-2024 election (:data:`simulate.feeds.la_tables.TABLES`), widened for the published
-figure's own error: ``low`` times :data:`PUBLISHED_LOW`, ``high`` times
-:data:`PUBLISHED_HIGH`. The size is documented: in 2020 the county's estimate rose
-from 618,200 to 791,200 within two days as mail kept arriving (791.2 / 618.2 = 1.28).
+2024 election (:data:`simulate.feeds.la_tables.TABLES`; its count-noise dispersion
+widens small contests' intervals, see :mod:`simulate.model.expected_vote`), widened
+for the published figure's own error: :data:`PUBLISHED_SPREAD`, the 90% half-width of
+``ln(published / true)``, added in quadrature. Its size is documented: in 2020 the
+county's estimate rose from 618,200 to 791,200 within two days as mail kept arriving,
+so a published figure is taken to be within a factor 791.2 / 618.2 = 1.28 of the truth
+nine times in ten (``PUBLISHED_SPREAD = ln 1.28 = 0.247``).
 
 When replaying a history with no published figures (backtests "as known"), the
 registrar's figure is stood in for by the true countywide remaining (the file's last
-release minus the release's county ballots) times :data:`STAND_IN_FACTOR` = 618.2 /
-791.2 = 0.781 -- a figure as low as the one the county published in 2020 -- then
-apportioned as above: never a contest's own final total.
+release minus the release's county ballots) times a *random* error factor of exactly
+that documented size, unbiased on the log scale:
+
+.. math:: \hat O_j = O_j \, e^{\sigma z_j},\quad z_j \sim N(0, 1),\quad
+          \sigma = \text{PUBLISHED\_SPREAD} / 1.645 = 0.150,
+
+one draw per release (the county publishes one figure for all contests), from
+``numpy.random.default_rng(STAND_IN_SEED)`` in release order, so a backtest is
+reproducible -- then apportioned as above: never a contest's own final total. (The
+previous stand-in, a fixed 0.781 times the truth, undershot every release by the
+whole documented error and was then widened as if the error were random: 85% of the
+general's true remaining fell inside the intervals.)
 
 Published figures (``outstanding``) are given per release: a mapping from the release
 number (1-based), its key, or its date (``YYYY-MM-DD``, the latest figure published
@@ -29,13 +41,21 @@ import csv
 import math
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from ..model.expected_vote import ErrorTable, apportion, remaining_interval
 
-PUBLISHED_LOW = 0.9
-PUBLISHED_HIGH = 791.2 / 618.2
-STAND_IN_FACTOR = 618.2 / 791.2
+#: 90% half-width of ln(published / true countywide remaining): the 2020 revision, ln(791.2 / 618.2).
+PUBLISHED_SPREAD = math.log(791.2 / 618.2)
+#: The seed of the stand-in's error factors (module docstring).
+STAND_IN_SEED = 2020
+
+
+def stand_in_factors(n: int, seed: int = STAND_IN_SEED) -> np.ndarray:
+    """``n`` error factors ``exp(sigma z)`` of the stand-in, one per release (module docstring)."""
+    sigma = PUBLISHED_SPREAD / 1.6448536269514722
+    return np.exp(sigma * np.random.default_rng(seed).standard_normal(n))
 
 
 class OutstandingError(ValueError):
@@ -87,10 +107,7 @@ def published(outstanding, release: int, key: str, as_of: str):
 def contest_remaining(outstanding, contest_votes: int, county_ballots: int, table: ErrorTable) -> dict:
     """``remaining`` for one contest from a countywide figure (module docstring)."""
     raw = apportion(outstanding, contest_votes, county_ballots)
-    rem = remaining_interval(raw, contest_votes, table)
-    rem["low"] = min(rem["estimate"], int(math.floor(rem["low"] * PUBLISHED_LOW)))
-    rem["high"] = max(rem["estimate"], int(math.ceil(rem["high"] * PUBLISHED_HIGH)))
-    return rem
+    return remaining_interval(raw, contest_votes, table, spread=PUBLISHED_SPREAD)
 
 
 def _table(kind: str, table):
@@ -105,12 +122,12 @@ def county_ballots(counts) -> list[int]:
 
 
 def timeframes_releases(path, kind, pass_rates=None, *, outstanding=None, last_is_final=False,
-                        table=None, stand_in=True):
+                        table=None, stand_in=True, seed: int = STAND_IN_SEED):
     """Every release of a ``timeframes.json`` as a :class:`~simulate.feeds.release.Release`.
 
     ``outstanding``: published countywide figures (module docstring). Without a figure
     for a release and with ``stand_in``, the stand-in (true countywide remaining times
-    :data:`STAND_IN_FACTOR`) is used; the file's last release then has no later one to
+    a random error factor, :func:`stand_in_factors` with ``seed``) is used; the file's last release then has no later one to
     measure by and gets the error table's floor. ``last_is_final``: the last release
     is the certified count (``remaining: 0``); by default nothing in the file says so.
     """
@@ -127,13 +144,14 @@ def timeframes_releases(path, kind, pass_rates=None, *, outstanding=None, last_i
     counts = [[(s["snapshots"][j] if j < n - 1 else s["final"])["counted"] for _, s in contests]
               for j in range(n)]
     ballots = county_ballots(counts)
+    factors = stand_in_factors(n, seed)
     for j in range(n):
         as_of = (contests[0][1]["snapshots"][j] if j < n - 1 else contests[0][1]["final"])["as_of"]
         key = f"{j + 1:03d}"
         final = last_is_final and j == n - 1
         figure = published(outstanding, j + 1, key, as_of)
         if figure is None and stand_in:
-            figure = STAND_IN_FACTOR * max(ballots[-1] - ballots[j], 0)
+            figure = factors[j] * max(ballots[-1] - ballots[j], 0)
         out = []
         for (slug, s), counted in zip(contests, counts[j]):
             votes = sum(counted.values())
@@ -148,12 +166,12 @@ def timeframes_releases(path, kind, pass_rates=None, *, outstanding=None, last_i
         yield Release(as_of=as_of, key=key, final=final, contests=tuple(out))
 
 
-def as_known(report, kind: str, *, table=None, outstanding=None):
+def as_known(report, kind: str, *, table=None, outstanding=None, seed: int = STAND_IN_SEED):
     """A timeframes import's scenarios with every snapshot's ``remaining`` as known then.
 
     Each release's countywide figure is the published one (``outstanding``) or the
-    stand-in (module docstring), apportioned to the contest; the final release stays
-    the truth for scoring. Returns a new list of ``(slug, scenario)`` pairs.
+    stand-in (module docstring; its factors from ``seed``), apportioned to the contest;
+    the final release stays the truth for scoring. Returns a new list of ``(slug, scenario)`` pairs.
     """
     t = _table(kind, table)
     pairs = list(report.scenarios)
@@ -162,13 +180,14 @@ def as_known(report, kind: str, *, table=None, outstanding=None):
     n = len(pairs[0][1]["snapshots"]) + 1
     counts = [[(s["snapshots"][j] if j < n - 1 else s["final"])["counted"] for _, s in pairs] for j in range(n)]
     ballots = county_ballots(counts)
+    factors = stand_in_factors(n, seed)
     out = []
     for slug, s in pairs:
         snaps = []
         for j, snap in enumerate(s["snapshots"]):
             figure = published(outstanding, j + 1, f"{j + 1:03d}", snap["as_of"])
             if figure is None:
-                figure = STAND_IN_FACTOR * max(ballots[-1] - ballots[j], 0)
+                figure = factors[j] * max(ballots[-1] - ballots[j], 0)
             votes = sum(snap["counted"].values())
             snaps.append({**snap, "remaining": contest_remaining(figure, votes, ballots[j], t)})
         out.append((slug, {**s, "snapshots": snaps, "count": copy.deepcopy(snaps[-1])}))
@@ -205,4 +224,17 @@ def live_from_results(report, outstanding: int, *, table=None):
         votes = sum(s["count"]["counted"].values())
         out.append((slug, {**s, "count": {**s["count"],
                                           "remaining": contest_remaining(outstanding, votes, ballots, t)}}))
+    return out
+
+
+def last_steps(report) -> list[float]:
+    """Per contest, the ballots added by the file's last release as a share of the count
+    before it: the late ballots the error table's floor is fitted on (median, 95th percentile)."""
+    out = []
+    for _, s in report.scenarios:
+        if not s["snapshots"]:
+            continue
+        before = sum(s["snapshots"][-1]["counted"].values())
+        if before > 0:
+            out.append(max(sum(s["final"]["counted"].values()) - before, 0) / before)
     return out

@@ -15,17 +15,91 @@ differs from its previous snapshot (a feed fetched every ten minutes repeats its
 
 :func:`estimate_records` gives ``(counted, raw estimate, true remaining)`` for every
 contest and kept snapshot, to fit and to report the source's error.
+
+Walking a year's archive (thousands of folders) takes minutes; ``cache`` (a directory)
+keeps the walk's result -- every contest's changed counts with their raw estimates, and
+the certified folder -- in a pickle named by the source's absolute path, size and
+modification time, the certification moment and :data:`CACHE_VERSION`, so the next
+history of the same archive reads it in a second. A stale or unreadable cache file is
+rebuilt; the file is written atomically (:func:`simulate.files.write_bytes`).
 """
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
+import os
+import pickle
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..model.expected_vote import ErrorTable, remaining_interval
 from .minnesota import _slug, _walk, error_table, raw_estimate, scenario
 
 REMAINING_SOURCES = ("as_known", "hindsight")
+
+#: Bump when what :func:`_collect` returns changes, so old cache files are not read.
+CACHE_VERSION = 1
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/racecall`` (``~/.cache/racecall`` without it)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "racecall"
+
+
+def _cache_file(cache, source, certified_at) -> Path:
+    src = Path(source).resolve()
+    st = src.stat()
+    if src.is_dir():  # a folder of fetch folders: its entries' count and latest change
+        kids = [c.stat() for c in src.iterdir()]
+        size, mtime = len(kids), max([k.st_mtime_ns for k in kids] + [st.st_mtime_ns])
+    else:
+        size, mtime = st.st_size, st.st_mtime_ns
+    ident = f"{CACHE_VERSION}|{src}|{size}|{mtime}|{certified_at}".encode()
+    return Path(cache) / f"minnesota-{src.name.split('.')[0]}-{hashlib.sha256(ident).hexdigest()[:16]}.pickle"
+
+
+def _collect(source, certified_at):
+    """``(series, final folder, last folder, election)`` from one walk of the feed."""
+    series: dict = {}
+    final_folder = election = None
+    last = None
+    for folder, as_of, final, contests, geo, election in _walk(source, certified_at):
+        last = (folder, as_of, contests)
+        if final:
+            final_folder = last
+            break
+        for key, c in contests.items():
+            if sum(c.votes) == 0:
+                continue
+            s = series.setdefault(key, [])
+            if s and s[-1][1].votes == c.votes and s[-1][1].names == c.names:
+                continue
+            s.append((as_of, c, raw_estimate(c, geo)))
+    if last is not None and last is not final_folder:
+        last = (last[0], last[1], dict(last[2]))
+    return series, final_folder, last, election
+
+
+def _collect_cached(source, certified_at, cache):
+    if cache is None:
+        return _collect(source, certified_at)
+    from ..files import write_bytes
+
+    path = _cache_file(cache, source, certified_at)
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        pass
+    result = _collect(source, certified_at)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(path, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return result
 
 
 @dataclass(frozen=True)
@@ -50,26 +124,15 @@ def _contested(names) -> bool:
 
 
 def minnesota_history(source, remaining: str = "as_known", *, certified_at=None,
-                      table: ErrorTable | None = None, min_candidates: int = 2) -> MinnesotaHistory:
+                      table: ErrorTable | None = None, min_candidates: int = 2,
+                      cache=None) -> MinnesotaHistory:
     """Build the count histories (module docstring). ``min_candidates``: contests with fewer
-    candidates on the ballot (write-ins not counted) are skipped; 0 keeps all."""
+    candidates on the ballot (write-ins not counted) are skipped; 0 keeps all. ``cache``:
+    a directory to keep the parsed feed in (module docstring), None for none."""
     if remaining not in REMAINING_SOURCES:
         raise ValueError(f"remaining must be one of {', '.join(REMAINING_SOURCES)}, got {remaining!r}")
-    series: dict = {}
-    final_folder = election = None
-    last = None
-    for folder, as_of, final, contests, geo, election in _walk(source, certified_at):
-        last = (folder, as_of, contests)
-        if final:
-            final_folder = last
-            break
-        for key, c in contests.items():
-            if sum(c.votes) == 0:
-                continue
-            s = series.setdefault(key, [])
-            if s and s[-1][1].votes == c.votes and s[-1][1].names == c.names:
-                continue
-            s.append((as_of, c, raw_estimate(c, geo)))
+    series, final_folder, last, election = _collect_cached(source, certified_at, cache)
+    series = {k: list(v) for k, v in series.items()}
     warnings = []
     if final_folder is None:
         final_folder = last

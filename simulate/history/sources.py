@@ -52,12 +52,12 @@ def _scenario_dir(path: Path) -> History:
     return History(scenarios)
 
 
-def _minnesota(path: Path, remaining: str) -> History:
+def _minnesota(path: Path, remaining: str, cache=None) -> History:
     from ..feeds.minnesota_files import FeedFormatError
     from ..feeds.minnesota_history import minnesota_history
 
     try:
-        h = minnesota_history(path, remaining)
+        h = minnesota_history(path, remaining, cache=cache)
     except FeedFormatError as exc:
         raise RacecallError(str(exc)) from None
     scenarios = tuple(load_scenario_dict(data, f"{path}#{slug}") for slug, data in h.scenarios)
@@ -66,18 +66,20 @@ def _minnesota(path: Path, remaining: str) -> History:
     return History(scenarios, h.skipped, remaining, h.warnings)
 
 
-def load_history(path, kind: str | None = None, pass_rates=None, remaining: str = "as_known") -> History:
+def load_history(path, kind: str | None = None, pass_rates=None, remaining: str = "as_known",
+                 cache=None) -> History:
     """Scenarios with ``final`` from a count history (module docstring).
 
     ``kind`` (``primary``/``general``) is required for a timeframes file;
     ``pass_rates`` is a ``results.json`` supplying measure thresholds the
-    timeframes file lacks.  Raises :class:`RacecallError` on bad input.
+    timeframes file lacks; ``cache`` a directory keeping a parsed Minnesota feed
+    (:mod:`simulate.feeds.minnesota_history`).  Raises :class:`RacecallError` on bad input.
     """
     if remaining not in REMAINING_SOURCES:
         raise RacecallError(f"remaining must be one of {', '.join(REMAINING_SOURCES)}, got {remaining!r}")
     path = Path(path)
     if _is_minnesota(path):
-        return _minnesota(path, remaining)
+        return _minnesota(path, remaining, cache)
     if path.is_dir():
         return _scenario_dir(path)
     if kind not in ("primary", "general"):

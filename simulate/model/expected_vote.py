@@ -42,11 +42,28 @@ Error table (:class:`ErrorTable`, :func:`remaining_interval`)
 
     .. math::
 
-        \text{estimate} = \max(m \hat r_c,\; \phi_{50} v_c),\quad
-        \text{low} = q_{05} \hat r_c,\quad
-        \text{high} = \max(q_{95} \hat r_c,\; \phi_{95} v_c,\; 1),
+        \mu = m \hat r_c,\quad
+        \text{estimate} = \max(\mu,\; \phi_{50} v_c),
+
+        \text{low} = \max\bigl(0,\; \mu\, e^{-\sqrt{\ln^2(m/q_{05}) + s^2}}
+                       - 1.645 \sqrt{\kappa \mu}\bigr),
+
+        \text{high} = \max\bigl(\mu\, e^{\sqrt{\ln^2(q_{95}/m) + s^2}}
+                       + 1.645 \sqrt{\kappa \mu},\; \phi_{95} v_c,\; 1\bigr),
 
     rounded to whole ballots (low down, high up) with low <= estimate <= high.
+    :math:`s` (``spread``) is the 90% half-width, on the log scale, of the error of the
+    figure the raw estimate was made from (a registrar's published count; 0 when the
+    table's pairs already include it), added in quadrature to the table's own.
+    :math:`\kappa` (the table's ``dispersion``) is the count noise of *small*
+    contests: late ballots arrive in clumps (a precinct's envelope batch, cured
+    signatures), so a contest expecting :math:`\mu` more ballots gets them with
+    variance about :math:`\kappa \mu` (an over-dispersed Poisson) besides the
+    proportional error; it dominates when :math:`\mu` is a few dozen ballots and
+    vanishes in relative terms for big contests -- the apportioning error by
+    contest size. :func:`fit_error_table` takes :math:`\kappa` as the smallest value
+    of :data:`DISPERSION_GRID` whose interval holds at least 90% of the history's
+    small records (:math:`\hat r_c <` :data:`SMALL_RAW` ballots).
     :func:`fit_error_table` computes a table from such pairs; :func:`error_summary`
     reports each band's median and 90% range of estimate ÷ truth, the figure the
     README quotes for each source.
@@ -59,10 +76,16 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Band", "ErrorTable", "apportion", "precinct_estimate", "from_percent_expected",
-           "remaining_interval", "fit_error_table", "error_summary", "BAND_EDGES"]
+           "remaining_interval", "fit_error_table", "fit_dispersion", "error_summary", "BAND_EDGES",
+           "DISPERSION_GRID", "SMALL_RAW"]
 
 #: Upper edges of the share-counted bands of an error table.
 BAND_EDGES = (0.5, 0.8, 0.9, 0.95, 0.98, 1.0)
+#: The candidate count-noise dispersions ``kappa`` (ballots) a fit chooses among.
+DISPERSION_GRID = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0, 50.0, 100.0)
+#: Raw estimates below this many ballots are the "small" records that fit ``kappa``.
+SMALL_RAW = 300.0
+Z90 = 1.6448536269514722
 
 
 @dataclass(frozen=True)
@@ -83,6 +106,7 @@ class ErrorTable:
     floor_median: float
     floor_high: float
     fitted_on: str = ""
+    dispersion: float = 0.0
 
     def band(self, share: float) -> Band:
         """The band holding share counted ``share`` (the last band above its edge)."""
@@ -128,17 +152,50 @@ def from_percent_expected(counted: float, percent: float) -> float:
     return float(counted) * (1.0 / percent - 1.0)
 
 
-def remaining_interval(raw: float, counted: int, table: ErrorTable) -> dict:
-    """The scenario's ``remaining`` ``{estimate, low, high}`` from a raw estimate (module docstring)."""
+def _bounds(raw: float, b: Band, dispersion: float, spread: float) -> tuple[float, float, float]:
+    """``(mu, low, high)`` of one band before the floor and rounding (module docstring)."""
+    mu = b.median * raw
+    m = b.median if b.median > 0 else 1.0
+    up = math.sqrt(math.log(max(b.high, m) / m) ** 2 + spread ** 2)
+    down = math.sqrt(math.log(m / max(b.low, 1e-9 * m)) ** 2 + spread ** 2) if b.low > 0 else math.inf
+    noise = Z90 * math.sqrt(dispersion * mu) if dispersion > 0 and mu > 0 else 0.0
+    low = max(0.0, mu * math.exp(-down) - noise)
+    return mu, low, mu * math.exp(up) + noise
+
+
+def remaining_interval(raw: float, counted: int, table: ErrorTable, spread: float = 0.0) -> dict:
+    """The scenario's ``remaining`` ``{estimate, low, high}`` from a raw estimate (module docstring).
+
+    ``spread``: the 90% half-width on the log scale of the error of the figure ``raw``
+    came from (0: none beyond the table's)."""
     raw = max(float(raw), 0.0)
     share = counted / (counted + raw) if counted + raw > 0 else 0.0
     b = table.band(share)
-    estimate = max(b.median * raw, table.floor_median * counted)
-    high = max(b.high * raw, table.floor_high * counted, 1.0)
-    low = min(b.low * raw, estimate)
+    mu, low, high = _bounds(raw, b, table.dispersion, spread)
+    estimate = max(mu, table.floor_median * counted)
+    high = max(high, table.floor_high * counted, 1.0)
+    low = min(low, estimate)
     estimate = int(round(estimate))
     low, high = min(int(math.floor(low)), estimate), max(int(math.ceil(high)), estimate, 1)
     return {"estimate": estimate, "low": low, "high": high}
+
+
+def fit_dispersion(records, bands: tuple[Band, ...], grid=DISPERSION_GRID, small=SMALL_RAW,
+                   target: float = 0.90) -> float:
+    """The smallest dispersion ``kappa`` of ``grid`` whose intervals hold ``target`` of the small
+    records (``0 < raw < small``, module docstring); the last of the grid if none does."""
+    table = ErrorTable("fit", tuple(bands), 0.0, 0.0)
+    rows = [(c, r, t) for c, r, t in records if c > 0 and 0 < r < small]
+    if not rows:
+        return 0.0
+    for kappa in grid:
+        held = 0
+        for c, r, t in rows:
+            _, lo, hi = _bounds(r, table.band(c / (c + r)), kappa, 0.0)
+            held += lo <= t <= hi
+        if held >= target * len(rows):
+            return float(kappa)
+    return float(grid[-1])
 
 
 def _quantiles(values, qs):
@@ -146,13 +203,14 @@ def _quantiles(values, qs):
 
 
 def fit_error_table(records, source: str, fitted_on: str = "", edges=BAND_EDGES,
-                    min_per_band: int = 20) -> ErrorTable:
+                    min_per_band: int = 20, dispersion: bool = False) -> ErrorTable:
     """Fit an :class:`ErrorTable` from ``(counted, raw, truth)`` records.
 
     ``truth`` is the true remaining (final total minus counted, at least 0). Records
     with ``raw > 0`` and ``truth > 0`` fill the bands of share counted; a band with
     fewer than ``min_per_band`` records borrows the pooled records of its neighbours
-    below. Records with ``raw == 0`` give the floor (``truth / counted``).
+    below. Records with ``raw == 0`` give the floor (``truth / counted``). With
+    ``dispersion``, the dispersion ``kappa`` is fitted too (:func:`fit_dispersion`), else 0.
     """
     rows = [(c, r, t) for c, r, t in records if c > 0]
     ratio = [(c / (c + r), t / r) for c, r, t in rows if r > 0 and t > 0]
@@ -170,7 +228,8 @@ def fit_error_table(records, source: str, fitted_on: str = "", edges=BAND_EDGES,
         bands.append(Band(upto, round(m, 4), round(lo, 4), round(hi, 4), len(pool)))
         lo_edge = upto
     f50, f95 = _quantiles(floor, (0.5, 0.95)) if floor else (0.0, 0.0)
-    return ErrorTable(source, tuple(bands), round(f50, 6), round(f95, 6), fitted_on)
+    kappa = fit_dispersion(rows, tuple(bands)) if dispersion else 0.0
+    return ErrorTable(source, tuple(bands), round(f50, 6), round(f95, 6), fitted_on, kappa)
 
 
 def error_summary(records, edges=BAND_EDGES) -> list[dict]:
