@@ -55,6 +55,15 @@ Calls
     (``wrong_near_calls``) is a wrong call that production runs would likely
     make.  ``called_by_release[i]``: the fraction of the
     contests with a snapshot ``i`` whose call there is ``called``.
+
+Calls that stay made
+    The backtest also follows each contest's standing call
+    (:mod:`simulate.history.standing`): ``withdrawn`` lists each (contest, release)
+    whose previous release's call is not made again (the standing call may still
+    hold); ``retracted`` each standing call dropped (probability under the
+    retraction level, or contradicted); ``wrong_standing`` each (contest, release)
+    whose standing call the truth contradicts; ``standing_called_by_release[i]``
+    the fraction of contests with a standing ``called`` call after release ``i``.
 """
 
 from __future__ import annotations
