@@ -65,6 +65,10 @@ def test_the_hurdle_names_both_and_says_when_it_is_impossible():
     assert hurdle_sentence(r) == "Even every remaining vote would not be enough for Bob to pass Alice."
     text = race_table(r)
     assert "%" not in text.split("Even every")[1].split("\n")[0]  # no "needs 1525.0%"
+    # (3000 - 1000 + 1000) / 2000 = 150%: more than every remaining vote
+    over = run_dict(scenario_dict(count={"counted": {"a": 3000, "b": 1000}, "remaining": {"estimate": 1000}}))
+    assert over.hurdle.needs_share_of_remaining == pytest.approx(1.5)
+    assert hurdle_sentence(over) == "Even every remaining vote would not be enough for Bob to pass Alice."
     close = scenario_dict(count={"counted": {"a": 600, "b": 400}, "remaining": {"estimate": 1000}})
     r = run_dict(close)
     # Bob needs (600 - 400 + 1000) / 2000 = 60% of the remaining votes

@@ -134,24 +134,17 @@ def test_sigkill_mid_way_loses_nothing_committed_and_doubles_nothing(tmp_path):
     assert (out / "index.html").read_text() == (whole / "index.html").read_text().replace(str(whole), str(out))
 
 
-def test_a_failed_release_is_rolled_back_whole(tmp_path, monkeypatch):
+def test_a_failed_release_is_rolled_back_whole(tmp_path):
     rels = releases()
     watcher = Watcher(tmp_path, Settings(draws=2000))
     watcher.process(rels[0])
     before = snapshot(tmp_path)
-    original = Store.record
-
-    def broken(self, release, changed, standing, events, seconds):
-        self.db.execute("BEGIN IMMEDIATE")
-        self.db.execute("INSERT INTO releases VALUES (99, 'x', NULL, 0, 0, 0, 0, 'now')")
-        self.db.execute("ROLLBACK")
-        raise OSError("disk full")
-
-    monkeypatch.setattr(Store, "record", broken)
-    with pytest.raises(OSError):
-        watcher.process(rels[1])
-    monkeypatch.setattr(Store, "record", original)
-    assert snapshot(tmp_path) == before
+    store = watcher.store
+    good = ("x", "d", {"race": "X", "call": {"status": "too_close"}})
+    bad = ("y", "d", {"race": "Y", "call": {"status": "too_close"}, "oops": {1, 2}})  # not JSON: fails mid-way
+    with pytest.raises(TypeError):
+        store.record(rels[1], [good, bad], {"x": None}, [], 0.1)
+    assert snapshot(tmp_path) == before  # not the release row, not the first result: nothing
     watcher.close()
     resumed = Watcher(tmp_path, Settings(draws=2000))
     assert resumed.process(rels[0]) is None and resumed.process(rels[1]) is not None
