@@ -51,7 +51,7 @@ PLURALITY, RUNOFF_RULE, MEASURE = 0, 1, 2
 
 
 @jit(inline="always")
-def _tail_factor(st, tail_df):
+def tail_factor(st, tail_df):
     if tail_df > 0.0:
         g, st = gamma(st, 0.5 * tail_df)
         return math.sqrt(tail_df / (2.0 * g)), st
@@ -162,7 +162,7 @@ def simulate_blocks(
             if g < n:
                 base = 1 + 2 * ((g // 2) % 2)
                 for f in range(2 if g + 1 < n else 1):
-                    factor, st = _tail_factor(st, tail_df)
+                    factor, st = tail_factor(st, tail_df)
                     # remaining votes: the two-piece log-normal
                     r = remaining_median - 1.0
                     if not remaining_exact:
@@ -284,11 +284,11 @@ def simulate_blocks(
 
 
 @jit
-def _score_units(st, t, order, k, depth, head, nbins, rule, seats, threshold, threshold_num, threshold_den,
-                 recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale, slot, b,
-                 wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist):
-    """Rank and score one draw of final tallies ``t`` (the lump kernel's scoring, written
-    out there in its loop; a call per draw costs nothing next to a draw of many units)."""
+def score_draw(st, t, order, k, depth, head, nbins, rule, seats, threshold, threshold_num, threshold_den,
+               recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale, slot, b,
+               wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist):
+    """Rank and score one draw of final tallies ``t`` (the units kernel's; the lump kernel has
+    the same code written out in its loop, where a call per draw would cost more than the draw)."""
     # rank: only the top depth + 1 positions need to be in order (the last of them the
     # highest of the rest).  Insertion sort of them from the previous draw's order, then
     # each other candidate against the lowest of them: about K well-predicted comparisons.
@@ -368,149 +368,3 @@ def _score_units(st, t, order, k, depth, head, nbins, rule, seats, threshold, th
             share_max[slot, j] = max(share_max[slot, j], share)
             hist[slot, j, 0 if pos < 0.0 else nbins + 1] += 1
     return st
-
-
-@jit
-def simulate_unit_blocks(
-    states, block_draws, counted, centre, unit_sigma, unit_var, unit_type, pooled, remaining_exact, remaining_median,
-    sigma_low, sigma_high, remaining_mean, remaining_var, race_sigma, type_sigma, types, pool_ballots, tail_df,
-    rule, seats, threshold, threshold_num, threshold_den, recount_margin, yes_index, margin_a, margin_b,
-    hist_low, hist_scale, slot,
-    wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
-):
-    r"""The units model (:mod:`simulate.model.units`): blocks of draws, each unit's remaining
-    votes and shares drawn on its own (pooled units as one normal given the shared errors).
-
-    Per draw: the Student-t factor; the race-wide and vote-type log-share errors, turned
-    into :math:`E_{tk} = \exp(\tau\sigma_r z_{rk} + \sigma_t z_{tk})`; then unit by unit
-    (in the order of the arrays) its remaining votes, its :math:`K` unit-level normals
-    and its conditional binomials, or for a pooled unit its conditional mean and
-    covariance (accumulated); last, the pooled sum as :math:`\mu + L\eta`, :math:`LL^\top`
-    the accumulated covariance (Cholesky), rounded to whole votes and floored at 0.
-    Arguments are the fields of :class:`simulate.model.units.StrataArrays`, then as
-    :func:`simulate_blocks`.
-    """
-    k = counted.shape[0]
-    nu = centre.shape[0]
-    depth = min(k, max(seats + 1, 3))
-    head = min(depth + 1, k)
-    nbins = hist.shape[2] - 2
-    any_pooled = pool_ballots
-    for u in range(nu):
-        if pooled[u]:
-            any_pooled = True
-    shared = np.empty((max(types, 1), k))
-    t = np.empty(max(k, 4))
-    q = np.empty(k)
-    mean = np.empty(k)
-    cov = np.empty((k, k))
-    chol = np.empty((k, k))
-    order = np.empty(k, np.uint64)
-    for b in range(states.shape[0]):
-        st = load(states[b])
-        for j in range(k):
-            order[j] = j
-        for _ in range(block_draws[b]):
-            factor, st = _tail_factor(st, tail_df)
-            for j in range(k):
-                z, st = normal(st)
-                q[j] = factor * race_sigma[j] * z
-            for g in range(types):
-                for j in range(k):
-                    z, st = normal(st)
-                    shared[g, j] = exp(q[j] + type_sigma * z)
-            for j in range(k):
-                t[j] = counted[j]
-                mean[j] = 0.0
-                for i in range(k):
-                    cov[j, i] = 0.0
-            for u in range(nu):
-                g = unit_type[u]
-                if not pooled[u]:
-                    r = remaining_median[u] - 1.0
-                    if not remaining_exact[u]:
-                        z, st = normal(st)
-                        r = max(np.floor(remaining_median[u] * exp(z * (sigma_low[u] if z < 0.0 else sigma_high[u])) + 0.5) - 1.0, 0.0)
-                    # conditional probabilities p_j = q_j / sum_{i >= j} q_i (as in the lump kernel)
-                    tail = 0.0
-                    for j in range(k - 1, -1, -1):
-                        z, st = normal(st)
-                        v = centre[u, j] * shared[g, j] * exp(unit_sigma[u, j] * z)
-                        tail += v
-                        q[j] = v / tail if tail > 0.0 else 0.0
-                    if not pool_ballots:
-                        left = r
-                        for j in range(k - 1):
-                            x = 0.0
-                            if left > 0.0:
-                                x, st = binomial(st, left, q[j])
-                            t[j] += x
-                            left -= x
-                        t[k - 1] += left
-                    else:
-                        # many units: this unit's ballot noise joins the pooled normal
-                        rest = 1.0
-                        for j in range(k):
-                            q[j] *= rest  # conditional probabilities back to shares
-                            rest -= q[j]
-                        for j in range(k):
-                            mean[j] += r * q[j]
-                            for i in range(j):
-                                cov[j, i] -= r * q[j] * q[i]
-                            cov[j, j] += r * q[j] * (1.0 - q[j])
-                else:
-                    total = 0.0
-                    for j in range(k):
-                        q[j] = centre[u, j] * shared[g, j]
-                        total += q[j]
-                    inv = 1.0 / total
-                    a2 = 0.0
-                    b2 = 0.0
-                    for j in range(k):
-                        q[j] *= inv
-                        v = unit_var[u, j] * q[j]
-                        a2 += v * q[j]
-                        b2 += v
-                    b2 -= a2
-                    total = 0.0
-                    for j in range(k):
-                        c = 0.5 * (unit_var[u, j] * (1.0 - 2.0 * q[j]) + a2 - b2)
-                        q[j] *= 1.0 + c * (1.0 + 0.5 * c)
-                        total += q[j]
-                    rm = remaining_mean[u]
-                    inv = rm / total
-                    rm2 = rm * rm
-                    cf = (remaining_var[u] - rm) / rm2 + a2
-                    ir = 1.0 / rm
-                    for j in range(k):
-                        x = q[j] * inv  # rm q_j
-                        mean[j] += x
-                        hj = unit_var[u, j] * x * ir  # v_j q_j (normalised)
-                        for i in range(j + 1):
-                            y = q[i] * inv
-                            cov[j, i] += x * y * (cf - hj - unit_var[u, i] * y * ir)
-                        cov[j, j] += x * (1.0 + rm * hj)
-            if any_pooled:
-                # Cholesky of the pooled covariance (lower triangle), a non-positive pivot
-                # (a direction without variance) dropping its column
-                for j in range(k):
-                    for i in range(j + 1):
-                        acc = cov[j, i]
-                        for p in range(i):
-                            acc -= chol[j, p] * chol[i, p]
-                        if i == j:
-                            chol[j, j] = math.sqrt(acc) if acc > 1e-9 * (1.0 + abs(cov[j, j])) else 0.0
-                        else:
-                            chol[j, i] = acc / chol[i, i] if chol[i, i] > 0.0 else 0.0
-                for j in range(k):
-                    z, st = normal(st)
-                    q[j] = z
-                for j in range(k):
-                    acc = mean[j]
-                    for i in range(j + 1):
-                        acc += chol[j, i] * q[i]
-                    t[j] += max(np.floor(acc + 0.5), 0.0)
-            st = _score_units(st, t, order, k, depth, head, nbins, rule, seats, threshold, threshold_num, threshold_den,
-                              recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale, slot, b,
-                              wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist)
-        store(states[b], st)

@@ -145,13 +145,13 @@ def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, slots, thread
     share_sum = np.zeros((nb, k + 1))
     counts = [slots[name] for name in _SLOTTED]
     if hasattr(arrays, "unit_sigma"):  # simulate.model.units.StrataArrays (not imported: keeps imports light)
-        model = (arrays.counted, arrays.centre, arrays.unit_sigma, arrays.unit_sigma**2, arrays.unit_type, arrays.pooled,
-                 arrays.remaining_exact, arrays.remaining_median, arrays.sigma_low, arrays.sigma_high,
-                 arrays.remaining_mean, arrays.remaining_var, arrays.race_sigma, arrays.type_sigma, arrays.types,
+        from . import _units_kernel
+
+        model = (arrays.counted, *arrays.kernel, arrays.race_sigma, arrays.type_sigma, arrays.types,
                  arrays.pool_ballots, arrays.tail_df)
 
         def run(slot, lo, hi):
-            _kernel.simulate_unit_blocks(
+            _units_kernel.simulate_unit_blocks(
                 states[lo:hi], block_draws[lo:hi], *model, *race, hist_low, hist_scale,
                 slot, *counts[:7], share_sum[lo:hi], *counts[7:],
             )

@@ -85,7 +85,7 @@ pooled draws' error against the same units simulated exactly.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -131,6 +131,7 @@ class StrataArrays:
     yes_index: int
     order: np.ndarray
     margin_pair: tuple[int, int]
+    kernel: tuple = ()  # the kernel's per-unit constants, split into exact and pooled (:func:`kernel_inputs`)
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,25 @@ def prepare_strata(scenario: Scenario, count: Count, *, pool: bool = True) -> tu
         yes_index=int(np.nonzero(order == scenario.ids.index("yes"))[0][0]) if race.rule == "measure" else -1,
         order=order, margin_pair=(standing[0], standing[1] if k > 1 else standing[0]),
     )
-    return arrays, tuple(projections)
+    return replace(arrays, kernel=kernel_inputs(arrays)), tuple(projections)
+
+
+def kernel_inputs(a: StrataArrays) -> tuple:
+    r"""The units kernel's per-unit constants, computed once per call
+    (:func:`simulate.engine._units_kernel.simulate_unit_blocks`): the units drawn exactly
+    (centre, spread, type, exact remaining, median, the two log-scale spreads), then the
+    pooled ones sorted by vote type with candidates in rows (centre, :math:`v_{uk}`,
+    :math:`\bar R_u`, :math:`(\operatorname{Var} R_u - \bar R_u)/\bar R_u^2`, each type's
+    first column)."""
+    ex = np.flatnonzero(~a.pooled)
+    po = np.flatnonzero(a.pooled)
+    po = po[np.argsort(a.unit_type[po], kind="stable")]
+    rm = a.remaining_mean[po]
+    start = np.searchsorted(a.unit_type[po], np.arange(a.types + 1)).astype(np.int64)
+    c = lambda x: np.ascontiguousarray(x)  # noqa: E731
+    return (c(a.centre[ex]), c(a.unit_sigma[ex]), c(a.unit_type[ex]), c(a.remaining_exact[ex]),
+            c(a.remaining_median[ex]), c(a.sigma_low[ex]), c(a.sigma_high[ex]),
+            c(a.centre[po].T), c((a.unit_sigma[po] ** 2).T), c(rm), c((a.remaining_var[po] - rm) / rm**2), start)
 
 
 def _pooled(rows, pool: bool) -> np.ndarray:
@@ -286,7 +305,7 @@ def _pooled(rows, pool: bool) -> np.ndarray:
     if not pool or len(rows) <= EXACT_UNITS:
         return flags
     size = np.array([r[8] + r[7] ** 2 * float(np.max(r[1])) ** 2 / 4.0 + r[7] / 4.0 for r in rows])
-    small = np.array([max(r[5], r[6], float(np.max(r[1]))) <= POOL_MAX_SIGMA for r in rows])
+    small = np.array([max(r[5], r[6], float(np.max(r[1]))) <= POOL_MAX_SIGMA and r[7] > 0.0 for r in rows])
     candidates = np.flatnonzero(small)
     ranked = candidates[np.argsort(-size[candidates], kind="stable")]
     rest = float(size[ranked].sum())

@@ -1,0 +1,282 @@
+r"""The units model's Monte Carlo kernel (private): :mod:`simulate.model.units`, block by block.
+
+Same contract as :mod:`simulate.engine._kernel` (preallocated outputs, blocks on
+their own random streams, the same bits for any thread count), same outputs, and
+the same ranking and scoring (:func:`simulate.engine._kernel.score_draw`).
+
+Per draw: the Student-t factor :math:`\tau`; the race-wide and vote-type errors,
+turned once into :math:`E_{tk} = \exp(\tau\sigma_r z_{rk} + \sigma_t z_{tk})`
+(``types`` x K exponentials: the only transcendental work shared by units); then
+
+* each unit drawn exactly (the large ones), in turn: its remaining votes (one
+  normal, one exponential), its K unit-level normals and exponentials, and its
+  conditional binomials, or, with many units, its ballot noise's mean and
+  covariance added to the pooled normal's;
+* the pooled units (the small ones), by vote type, with no random numbers and no
+  transcendental function: their conditional mean and covariance given
+  :math:`E_t` (:mod:`simulate.model.units`, "Many small units") from per-unit
+  constants computed once per call.  The arithmetic is laid out as loops over
+  units in contiguous rows (candidate by candidate), which the compiler turns
+  into vector instructions, and the sums over units are kept in four independent
+  partial sums (a fixed order: the same bits every time, and no chain of
+  dependent additions);
+* last, the pooled sum :math:`\mu + L\eta` (:math:`LL^\top` the accumulated
+  covariance, Cholesky; K normals), rounded to whole votes and floored at 0.
+
+Cost per draw: O(K) per exactly drawn unit (plus O(K^2) with pooled ballot
+noise), O(K^2) arithmetic per pooled unit with no variate, O(K^3) for the
+Cholesky.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._kernel import score_draw, tail_factor
+from ._numba import jit
+from ._rng import binomial, exp, load, normal, store
+
+_ONE, _TWO, _THREE, _FOUR = np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4)
+
+
+@jit
+def simulate_unit_blocks(
+    states, block_draws, counted,
+    ex_centre, ex_sigma, ex_type, ex_rexact, ex_median, ex_slow, ex_shigh,
+    po_centre, po_var, po_mean, po_cf, po_start,
+    race_sigma, type_sigma, types, pool_ballots, tail_df,
+    rule, seats, threshold, threshold_num, threshold_den, recount_margin, yes_index, margin_a, margin_b,
+    hist_low, hist_scale, slot,
+    wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
+):
+    r"""Simulate blocks of draws of the units model, adding their outcomes into the outputs.
+
+    Parameters
+    ----------
+    states, block_draws, counted
+        As :func:`simulate.engine._kernel.simulate_blocks` (``counted``: the race's).
+    ex_centre, ex_sigma : float64[E, K]
+        Units drawn exactly: centre :math:`m_u` and unit-level spread :math:`\sigma_{uk}`.
+    ex_type : int64[E]; ex_rexact : bool[E]; ex_median, ex_slow, ex_shigh : float64[E]
+        Their vote type, whether the remaining votes are exact, the median of
+        :math:`R_u + 1` and the two log-scale spreads.
+    po_centre, po_var : float64[K, P]
+        Pooled units (sorted by vote type, candidates in rows): :math:`m_u` and
+        :math:`v_{uk} = \sigma_{uk}^2`.
+    po_mean, po_cf : float64[P]
+        :math:`\bar R_u` and :math:`(\operatorname{Var} R_u - \bar R_u) / \bar R_u^2`.
+    po_start : int64[types + 1]
+        Pooled units of type ``g`` are columns ``po_start[g]`` to ``po_start[g + 1]``.
+    race_sigma : float64[K]; type_sigma : float; types : int
+        :math:`\sigma_r`, :math:`\sigma_t` and the number of vote types.
+    pool_ballots : bool
+        The exactly drawn units' ballot noise joins the pooled normal.
+    tail_df, rule ... hist, as :func:`simulate.engine._kernel.simulate_blocks`.
+    """
+    k = counted.shape[0]
+    ne = ex_centre.shape[0]
+    npool = po_centre.shape[1]
+    depth = min(k, max(seats + 1, 3))
+    head = min(depth + 1, k)
+    nbins = hist.shape[2] - 2
+    any_pooled = pool_ballots or npool > 0
+    shared = np.empty((max(types, 1), k))
+    t = np.empty(max(k, 4))
+    q = np.empty(k)
+    mean = np.empty(k)
+    cov = np.empty((k, k))
+    chol = np.empty((k, k))
+    order = np.empty(k, np.uint64)
+    nz = 0  # normals of the exactly drawn units per draw
+    for u in range(ne):
+        nz += k if ex_rexact[u] else k + 1
+    zbuf = np.empty(max(nz, 1))
+    # pooled units' work rows: normaliser, A = sum v q^2, sum v q, rm / sum q'; per candidate q, then
+    # x = rm q' / sum q' and p = x (cf / 2 - v q' / sum q')
+    zs = np.empty(max(npool, 1))
+    aa = np.empty(max(npool, 1))
+    bb = np.empty(max(npool, 1))
+    sc = np.empty(max(npool, 1))
+    qs = np.empty((k, max(npool, 1)))
+    xs = np.empty((k, max(npool, 1)))
+    ps = np.empty((k, max(npool, 1)))
+    for b in range(states.shape[0]):
+        st = load(states[b])
+        for j in range(k):
+            order[j] = j
+        for _ in range(block_draws[b]):
+            factor, st = tail_factor(st, tail_df)
+            for j in range(k):
+                z, st = normal(st)
+                q[j] = factor * race_sigma[j] * z
+            for g in range(types):
+                for j in range(k):
+                    z, st = normal(st)
+                    shared[g, j] = exp(q[j] + type_sigma * z)
+            for j in range(k):
+                t[j] = counted[j]
+                mean[j] = 0.0
+                for i in range(k):
+                    cov[j, i] = 0.0
+            # -- units drawn exactly: their normals first, in one tight loop --------------------
+            for i in range(nz):
+                z, st = normal(st)
+                zbuf[i] = z
+            p = 0
+            for u in range(ne):
+                g = ex_type[u]
+                r = ex_median[u] - 1.0
+                if not ex_rexact[u]:
+                    z = zbuf[p]
+                    p += 1
+                    r = max(np.floor(ex_median[u] * exp(z * (ex_slow[u] if z < 0.0 else ex_shigh[u])) + 0.5) - 1.0, 0.0)
+                tail = 0.0
+                if not pool_ballots:
+                    # conditional probabilities p_j = q_j / sum_{i >= j} q_i (as in the lump kernel)
+                    for j in range(k - 1, -1, -1):
+                        v = ex_centre[u, j] * shared[g, j] * exp(ex_sigma[u, j] * zbuf[p + j])
+                        tail += v
+                        q[j] = v / tail if tail > 0.0 else 0.0
+                    p += k
+                    left = r
+                    for j in range(k - 1):
+                        x = 0.0
+                        if left > 0.0:
+                            x, st = binomial(st, left, q[j])
+                        t[j] += x
+                        left -= x
+                    t[k - 1] += left
+                else:
+                    # many units: this unit's ballot noise joins the pooled normal (mean r q, covariance
+                    # r (diag q - q q^T))
+                    for j in range(k):
+                        v = ex_centre[u, j] * shared[g, j] * exp(ex_sigma[u, j] * zbuf[p + j])
+                        tail += v
+                        q[j] = v
+                    p += k
+                    inv = 1.0 / tail if tail > 0.0 else 0.0
+                    for j in range(k):
+                        q[j] *= inv
+                        x = r * q[j]
+                        mean[j] += x
+                        cov[j, j] += x
+                        for i in range(j + 1):
+                            cov[j, i] -= x * q[i]
+            # -- pooled units, by vote type (module docstring) ----------------------------
+            _pooled_moments(po_centre, po_var, po_mean, po_cf, po_start, shared, types, zs, aa, bb, sc, qs, xs, ps, mean, cov)
+            if any_pooled:
+                # Cholesky of the pooled covariance (lower triangle), a non-positive pivot
+                # (a direction without variance) dropping its column
+                for j in range(k):
+                    for i in range(j + 1):
+                        acc = cov[j, i]
+                        for p in range(i):
+                            acc -= chol[j, p] * chol[i, p]
+                        if i == j:
+                            chol[j, j] = math.sqrt(acc) if acc > 1e-9 * (1.0 + abs(cov[j, j])) else 0.0
+                        else:
+                            chol[j, i] = acc / chol[i, i] if chol[i, i] > 0.0 else 0.0
+                for j in range(k):
+                    z, st = normal(st)
+                    q[j] = z
+                for j in range(k):
+                    acc = mean[j]
+                    for i in range(j + 1):
+                        acc += chol[j, i] * q[i]
+                    t[j] += max(np.floor(acc + 0.5), 0.0)
+            st = score_draw(st, t, order, k, depth, head, nbins, rule, seats, threshold, threshold_num, threshold_den,
+                            recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale, slot, b,
+                            wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist)
+        store(states[b], st)
+
+
+@jit
+def _pooled_moments(po_centre, po_var, po_mean, po_cf, po_start, shared, types, zs, aa, bb, sc, qs, xs, ps, mean, cov):
+    r"""Add the pooled units' conditional mean and covariance given the shared errors ``shared``
+    (:math:`E_{tk}`) into ``mean`` and ``cov`` (lower triangle), by vote type.
+
+    A function of its own, called once per draw: compiled apart from the draw loop, its
+    loops over units are vectorised (inside the kernel's one large function they were not),
+    which is worth more than the call.  Unsigned column indices let the compiler know they
+    are not negative indices counted from the end.  Work rows: ``zs`` the normaliser,
+    ``aa`` :math:`A = \sum_j v_j q_j^2` (then ``cf / 2``), ``bb`` :math:`\sum_j v_j q_j`,
+    ``sc`` the corrected shares' total; ``qs`` the shares (then :math:`v_j x_j^2`),
+    ``xs`` :math:`x_j = \bar R q_j`, ``ps`` :math:`p_j = x_j (cf/2 - v_j q_j)`.
+    """
+    k = po_centre.shape[0]
+    for g in range(types):
+        lo, hi = np.uint64(po_start[g]), np.uint64(po_start[g + 1])
+        if lo == hi:
+            continue
+        e0 = shared[g, 0]
+        for u in range(lo, hi):
+            zs[u] = po_centre[0, u] * e0
+        for j in range(1, k):
+            e = shared[g, j]
+            for u in range(lo, hi):
+                zs[u] += po_centre[j, u] * e
+        for u in range(lo, hi):
+            zs[u] = 1.0 / zs[u]
+            aa[u] = 0.0
+            bb[u] = 0.0
+        for j in range(k):
+            e = shared[g, j]
+            for u in range(lo, hi):
+                y = po_centre[j, u] * e * zs[u]  # q^s_uj
+                qs[j, u] = y
+                w = po_var[j, u] * y
+                aa[u] += w * y
+                bb[u] += w
+        # E[q_j] ~ q_j (1 + c_j + c_j^2 / 2), c_j = (v_j (1 - 2 q_j) + A - B) / 2, B = sum v q - A
+        for u in range(lo, hi):
+            sc[u] = 0.0
+        for j in range(k):
+            for u in range(lo, hi):
+                y = qs[j, u]
+                c = 0.5 * (po_var[j, u] * (1.0 - 2.0 * y) + 2.0 * aa[u] - bb[u])
+                y *= 1.0 + c * (1.0 + 0.5 * c)
+                qs[j, u] = y
+                sc[u] += y
+        for u in range(lo, hi):
+            sc[u] = 1.0 / sc[u]
+            aa[u] = 0.5 * (po_cf[u] + aa[u])  # cf / 2
+        for j in range(k):
+            for u in range(lo, hi):
+                y = qs[j, u] * sc[u]  # normalised E[q_j]
+                x = po_mean[u] * y
+                xs[j, u] = x
+                ps[j, u] = x * (aa[u] - po_var[j, u] * y)
+                qs[j, u] = po_var[j, u] * x * x
+        # mean_j += sum x_j; Cov_ji += sum (p_j x_i + p_i x_j) (+ sum x_j + v_j x_j^2 on the
+        # diagonal): each sum in four partial sums, added in a fixed order
+        mid = lo + (hi - lo) // _FOUR * _FOUR
+        for j in range(k):
+            s0 = s1 = s2 = s3 = 0.0
+            d0 = d1 = d2 = d3 = 0.0
+            for u in range(lo, mid, _FOUR):
+                s0 += xs[j, u]
+                s1 += xs[j, u + _ONE]
+                s2 += xs[j, u + _TWO]
+                s3 += xs[j, u + _THREE]
+                d0 += qs[j, u]
+                d1 += qs[j, u + _ONE]
+                d2 += qs[j, u + _TWO]
+                d3 += qs[j, u + _THREE]
+            for u in range(mid, hi):
+                s0 += xs[j, u]
+                d0 += qs[j, u]
+            s = (s0 + s1) + (s2 + s3)
+            mean[j] += s
+            cov[j, j] += s + ((d0 + d1) + (d2 + d3))
+            for i in range(j + 1):
+                s0 = s1 = s2 = s3 = 0.0
+                for u in range(lo, mid, _FOUR):
+                    s0 += ps[j, u] * xs[i, u] + ps[i, u] * xs[j, u]
+                    s1 += ps[j, u + _ONE] * xs[i, u + _ONE] + ps[i, u + _ONE] * xs[j, u + _ONE]
+                    s2 += ps[j, u + _TWO] * xs[i, u + _TWO] + ps[i, u + _TWO] * xs[j, u + _TWO]
+                    s3 += ps[j, u + _THREE] * xs[i, u + _THREE] + ps[i, u + _THREE] * xs[j, u + _THREE]
+                for u in range(mid, hi):
+                    s0 += ps[j, u] * xs[i, u] + ps[i, u] * xs[j, u]
+                cov[j, i] += (s0 + s1) + (s2 + s3)
