@@ -25,6 +25,12 @@ def test_one_candidate_is_uncontested_and_called_at_once():
     assert r.call.sentence == "Uncontested: Alice is elected unopposed."
 
 
+def test_a_race_with_only_write_ins_says_so():
+    data = scenario_dict(candidates=[{"id": "write_in", "name": "WRITE-IN"}],
+                         count={"counted": {"write_in": 12}, "remaining": {"estimate": 10}})
+    assert run_dict(data).call.sentence == "Uncontested: no candidate on the ballot; a write-in is elected."
+
+
 def test_as_many_candidates_as_seats_is_uncontested():
     data = scenario_dict(race={"name": "Board", "rule": "plurality", "seats": 2},
                          count={"counted": {"a": 0, "b": 0}, "remaining": {"estimate": 500}})

@@ -80,8 +80,10 @@ def make_call(rule, seats, ids, names, tally, level, too_early, settled=False, z
     """
     if rule != "measure" and len(ids) <= (seats if rule == "plurality" else 1):
         who = _join(names)
-        return Call("called", "winner", tuple(ids), 1.0, level,
-                    f"Uncontested: {who} {'is' if len(ids) == 1 else 'are'} elected unopposed.")
+        text = f"Uncontested: {who} {'is' if len(ids) == 1 else 'are'} elected unopposed."
+        if all(str(n).strip().upper().replace(" ", "-") in ("WRITE-IN", "WRITE-INS") for n in names):
+            text = "Uncontested: no candidate on the ballot; a write-in is elected."
+        return Call("called", "winner", tuple(ids), 1.0, level, text)
     n = math.inf if settled else tally.draws
     bound = lambda p, n: lower_bound(p, n, z)  # noqa: E731
     if rule == "plurality":
