@@ -115,7 +115,7 @@ def test_alias_bomb_fails_fast(write_yaml):
     with pytest.raises(ScenarioError) as info:
         simulate.load_scenario(path)
     assert time.perf_counter() - start < 2.0
-    assert str(info.value) == f"{path}: line 2: YAML aliases (*a0) are not allowed in scenario files"
+    assert str(info.value) == f"{path}: a1[0]: line 2: YAML aliases (*a0) are not allowed in scenario files"
 
 
 def test_bundled_scenarios_load():

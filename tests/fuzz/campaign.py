@@ -7,7 +7,7 @@ NC 2020 extracts, hostile command lines) through ``racecall`` in worker
 processes limited to a 3 GB address space (``RLIMIT_AS``), each input under a
 timeout, and counts every outcome:
 
-* ``success``: exit 0, stderr empty or only ``racecall: warning:`` lines;
+* ``success``: exit 0, stderr empty or only ``racecall: ...`` notices (warnings, the kernel compiling);
 * ``clean error``: exit 2 with exactly one ``racecall: error:`` line;
 * ``crash``: anything else -- an exception escaping ``main``, another exit
   status, a second stderr line, a worker that died;
@@ -73,7 +73,7 @@ def run_one(family: str, seed: int, timeout: int) -> dict:
     lines = err.splitlines()
     if code == 2 and len(lines) == 1 and lines[0].startswith(("racecall: error: ", "racecall import: error: ")):
         return {"outcome": "clean error", "argv": argv, "detail": lines[0][:200]}
-    if code == 0 and all(line.startswith("racecall: warning: ") for line in lines):
+    if code == 0 and all(line.startswith("racecall: ") and not line.startswith("racecall: error") for line in lines):
         return {"outcome": "success", "argv": argv, "detail": ""}
     return {"outcome": "crash", "argv": argv, "detail": f"exit {code}: {err[-2000:]}"}
 
@@ -123,6 +123,8 @@ def campaign(inputs: int, base_seed: int, timeout: int, jobs: int) -> int:
             per_family[item["family"]][item["outcome"]] += 1
             if item["outcome"] in ("crash", "hang", "memory"):
                 bad.append(item)
+                print(f"{item['outcome']}: --replay {item['family']}:{item['seed']} {item['detail'][-300:]}",
+                      file=sys.stderr)
         p.wait()
         if p.returncode != 0 and last_start is not None and last_start["start"] not in seen:
             counts["crash"] += 1  # the worker died on this input (a signal, the address-space limit)
