@@ -1,21 +1,20 @@
 r"""The units model of :mod:`simulate.model.units`, written as plain vectorised NumPy.
 
 The counterpart of ``numpy_reference.py`` for a race counted by units, and like it
-shares no code with ``simulate/``: it takes only the flat parameters
-``simulate.model.units.prepare_strata(scenario, count)[0]`` returns (``mean`` :math:`\mu`,
-``shared`` :math:`A_r, A_1, \dots` and ``independent`` :math:`L`, ``tail_df`` and the
-race's rule), i.e. the model's final tallies
+shares no simulation code with ``simulate/``: it takes only the per-unit parameters
+``simulate.model.units.prepare_strata(scenario, count)[0]`` returns and draws the
+documented model unit by unit, every unit exactly (no pooling), vectorised over a
+chunk of draws:
 
-.. math:: T = \mu + \tau A_r z_r + \sum_t A_t z_t + L\varepsilon
+* :math:`\tau = \sqrt{\nu/\chi^2_\nu}` (``tail_df`` :math:`\nu > 0`) or 1; the race-wide
+  errors :math:`\tau\sigma_r z_r` and one :math:`\sigma_t z_t` per vote type;
+* per unit, its remaining votes :math:`R_u = \max(0, \operatorname{round}(M_u
+  e^{\sigma_\pm z}) - 1)` (or exact), its shares :math:`q_u = \operatorname{softmax}(\log m_u
+  + \tau\sigma_r z_r + \sigma_t z_{t(u)} + \sigma_u \circ z_u)` and its tallies
+  :math:`\operatorname{Multinomial}(R_u, q_u)`;
+* the final tallies :math:`T = \text{counted} + \sum_u x_u`.
 
-with independent standard normal vectors and :math:`\tau = \sqrt{\nu/\chi^2_\nu}`
-(``tail_df`` :math:`\nu > 0`) or 1, clipped at 0.  Like the kernel it draws the
-Gaussian terms at once: their sum is one Gaussian with covariance
-:math:`\sum_t A_t A_t^\top + L L^\top` (plus :math:`A_r A_r^\top` when
-:math:`\tau = 1`), drawn as :math:`B\eta` with :math:`B` a root of it from
-``numpy.linalg.eigh``: K normals per draw (2K with ``tail_df``), so that both
-programs do the same arithmetic and the comparison is of the programs, not of the
-algebra.  Ranking, tie-break, accumulators and the share histogram are
+Ranking, tie-break, accumulators and the share histogram are
 ``numpy_reference.score_chunk``.  Per chunk of :data:`CHUNK` draws, single-threaded
 NumPy (PCG64).
 """
@@ -26,27 +25,30 @@ import numpy as np
 
 import numpy_reference
 
-CHUNK = numpy_reference.CHUNK
+CHUNK = 16_384
 
 
-def loadings(arrays):
-    """(``race``, ``root``): the race-wide loading kept apart (None with normal errors) and B."""
-    student = arrays.tail_df > 0.0
-    cov = arrays.independent @ arrays.independent.T
-    for i, a in enumerate(arrays.shared):
-        if i == 0 and student:
-            continue
-        cov = cov + a @ a.T
-    values, vectors = np.linalg.eigh(cov)
-    root = vectors * np.sqrt(np.clip(values, 0.0, None))
-    return (arrays.shared[0] if student else None), root
-
-
-def _add_product(final: np.ndarray, z: np.ndarray, loading: np.ndarray) -> None:
-    """``final += z @ loading.T``, column by column: a BLAS matrix product would run on every
-    core (and spin its threads), and the reference is single-threaded like the NumPy a user runs."""
-    for i in range(z.shape[1]):
-        final += z[:, i : i + 1] * loading[:, i]
+def _chunk(rng: np.random.Generator, a, n: int, tally: dict) -> None:
+    k = a.counted.shape[0]
+    tau = np.sqrt(a.tail_df / rng.chisquare(a.tail_df, n))[:, None] if a.tail_df > 0.0 else 1.0
+    race = tau * a.race_sigma * rng.standard_normal((n, k))
+    shared = [race + a.type_sigma * rng.standard_normal((n, k)) for _ in range(a.types)]
+    final = np.broadcast_to(a.counted, (n, k)).copy()
+    with np.errstate(divide="ignore"):
+        log_centre = np.log(a.centre)
+    for u in range(a.centre.shape[0]):
+        x = log_centre[u] + shared[a.unit_type[u]] + a.unit_sigma[u] * rng.standard_normal((n, k))
+        x -= x.max(axis=1, keepdims=True)
+        q = np.exp(x)
+        q /= q.sum(axis=1, keepdims=True)
+        med = a.remaining_median[u]
+        if a.remaining_exact[u]:
+            r = np.full(n, med - 1.0)
+        else:
+            z = rng.standard_normal(n)
+            r = np.maximum(np.floor(med * np.exp(z * np.where(z < 0.0, a.sigma_low[u], a.sigma_high[u])) + 0.5) - 1.0, 0.0)
+        final += rng.multinomial(r.astype(np.int64), q)
+    numpy_reference.score_chunk(rng, a, final, tally)
 
 
 def simulate(arrays, draws: int, seed: int, chunk: int = CHUNK) -> dict:
@@ -55,19 +57,11 @@ def simulate(arrays, draws: int, seed: int, chunk: int = CHUNK) -> dict:
     if draws < 1:
         raise ValueError("draws must be positive")
     rng = np.random.default_rng(seed)
-    k = arrays.mean.shape[0]
-    race, root = loadings(arrays)
-    tally = numpy_reference._new_tally(k)
+    tally = numpy_reference._new_tally(arrays.counted.shape[0])
     done = 0
     while done < draws:
         n = min(chunk, draws - done)
-        final = np.broadcast_to(arrays.mean, (n, k)).copy()
-        _add_product(final, rng.standard_normal((n, k)), root)
-        if race is not None:
-            tau = np.sqrt(arrays.tail_df / rng.chisquare(arrays.tail_df, n))
-            _add_product(final, rng.standard_normal((n, k)) * tau[:, None], race)
-        np.maximum(final, 0.0, out=final)
-        numpy_reference.score_chunk(rng, arrays, final, tally)
+        _chunk(rng, arrays, n, tally)
         done += n
     return tally
 

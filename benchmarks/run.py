@@ -80,7 +80,7 @@ FULL = {
     "kernel_draws": {"simple-3": 4_000_000, "simple-12": 2_000_000, "seats-7": 1_000_000,
                      "strata-58x3x3": 4_000_000, "strata-2000x2": 4_000_000},
     "numpy_draws": {"simple-3": 1_048_576, "simple-12": 524_288, "seats-7": 262_144,
-                    "strata-58x3x3": 1_048_576, "strata-2000x2": 1_048_576},
+                    "strata-58x3x3": 65_536, "strata-2000x2": 16_384},  # the units reference draws every unit
     "batch_draws": 100_000,
     "batch_repeats": 3,
     "batch_stride": 1,
@@ -92,7 +92,7 @@ QUICK = {
     "kernel_draws": {"simple-3": 1_000_000, "simple-12": 262_144, "seats-7": 131_072,
                      "strata-58x3x3": 1_000_000, "strata-2000x2": 1_000_000},
     "numpy_draws": {"simple-3": 262_144, "simple-12": 131_072, "seats-7": 65_536,
-                    "strata-58x3x3": 262_144, "strata-2000x2": 262_144},
+                    "strata-58x3x3": 32_768, "strata-2000x2": 16_384},
     "batch_draws": 100_000,
     "batch_repeats": 1,
     "batch_stride": 4,
@@ -197,14 +197,20 @@ def measure_floor(n: int, repeats: int) -> dict:
 
 def variates_per_draw(arrays) -> dict:
     """Random variates one kernel draw consumes (binomials counted as the one normal they take when large;
-    a units model draws K normals, the Gaussian levels folded into one)."""
-    if hasattr(arrays, "independent"):  # simulate.model.units.StrataArrays
-        k = arrays.mean.shape[0]
-        normals = k + (k if arrays.tail_df > 0.0 else 0)
+    a units draw: K race-wide normals, K per vote type, per unit drawn exactly K plus one for an
+    uncertain remaining count (and K - 1 binomials with few units), K for the pooled normal)."""
+    if hasattr(arrays, "unit_sigma"):  # simulate.model.units.StrataArrays
+        k = arrays.counted.shape[0]
+        exact = ~arrays.pooled
+        normals = k * (1 + arrays.types) + int(exact.sum()) * k + int((exact & ~arrays.remaining_exact).sum())
+        if arrays.pool_ballots or arrays.pooled.any():
+            normals += k
+        else:
+            normals += int(exact.sum()) * (k - 1)
     else:
         k = arrays.counted.shape[0]
         normals = (0 if arrays.remaining_exact else 1) + k + (k - 1)
-    uniforms = k
+    uniforms = k if not hasattr(arrays, "unit_sigma") else 0  # units: the tie-break draws a uniform only at a tie
     if arrays.tail_df > 0.0:  # one gamma: at least one normal and one uniform
         normals += 1
         uniforms += 1
