@@ -193,7 +193,7 @@ def contest_html(slug: str, history, standing: dict | None, events) -> str:
             f"<div class=meta>As of {_e(as_of or '?')}</div></header><main><section class=contest data-status={status}>"
             f"<h2><span class='badge b-{status}'>{LABELS[status]}</span>{_e(result['call']['sentence'])}</h2>"
             f"<div class=facts>{' · '.join(facts)}</div>{candidates_table(result)}</section>"
-            f"{svg.history_charts(history, standing)}"
+            f"{svg.history_charts(history, standing, events)}"
             f"<h2>Events</h2>{_events(events)}"
             f"<h2>Releases</h2><div class=scroll><table><tr><th>as of</th><th>counted</th><th>status</th>"
             f"<th style='text-align:left'>call</th></tr>{rows}</table></div></main>")

@@ -17,7 +17,7 @@ COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e
 MAX_LINES = 6
 W, H = 640, 250
 LEFT, RIGHT, TOP, BOTTOM = 62, 40, 14, 42
-MAX_LABELS = 8
+MAX_LABELS = 6
 
 _e = html.escape
 
@@ -72,7 +72,7 @@ def _candidate(result: dict, cid: str) -> dict | None:
     return next((c for c in result["candidates"] if c["id"] == cid), None)
 
 
-def chance_chart(history, standing: dict | None) -> str:
+def chance_chart(history, standing: dict | None, retracted=()) -> str:
     n = len(history)
     runoff = history[-1][1]["rule"] in ("majority", "top_two")
     parts = _axes(n, history, 0, 1, (0, 0.25, 0.5, 0.75, 1), lambda t: f"{100 * t:.0f}%")
@@ -80,6 +80,10 @@ def chance_chart(history, standing: dict | None) -> str:
         if r["call"]["status"] in ("called", "runoff"):
             parts.append(f"<rect x={_x(i, n) - 5:.1f} y={TOP} width=10 height={H - TOP - BOTTOM} fill='#1d7a3a' opacity=.12>"
                          f"<title>{_e(r['call']['sentence'])}</title></rect>")
+        if as_of in retracted:
+            parts.append(f"<line class=retracted-mark x1={_x(i, n):.1f} x2={_x(i, n):.1f} y1={TOP} y2={H - BOTTOM} "
+                         f"stroke='#b00020' stroke-width=2 stroke-dasharray='2 3'/><text x={_x(i, n) + 4:.1f} y={TOP + 26} "
+                         f"font-size=13 fill='#b00020'>retracted</text>")
         if standing and as_of == standing.get("as_of"):
             parts.append(f"<line class=called-mark x1={_x(i, n):.1f} x2={_x(i, n):.1f} y1={TOP} y2={H - BOTTOM} stroke='#1d7a3a' "
                          f"stroke-width=2 stroke-dasharray='4 3'/><text x={_x(i, n) + 4:.1f} y={TOP + 12} font-size=13 "
@@ -126,7 +130,7 @@ def share_chart(history) -> str:
 
 
 def _svg(kind: str, parts, label: str) -> str:
-    return (f"<svg class='chart chart-{kind}' viewBox='0 0 {W} {H}' width={W} height={H} role=img aria-label='{_e(label)}' "
+    return (f"<svg class='chart chart-{kind}' viewBox='0 0 {W} {H}' width={W} height={H} style='width:100%;max-width:{W * 1.4:.0f}px;height:auto' role=img aria-label='{_e(label)}' "
             f"xmlns='http://www.w3.org/2000/svg'><text x=8 y={H // 2} font-size=13 fill='#555' "
             f"transform='rotate(-90 8 {H // 2})' text-anchor=middle dominant-baseline=hanging>{_e(label)}</text>"
             + "".join(parts) + "</svg>")
@@ -140,9 +144,10 @@ def legend(history) -> str:
         f"vertical-align:-1px;margin-right:4px'></span>{_e(names[cid])}</span>" for k, cid in enumerate(_ids(history))) + "</div>"
 
 
-def history_charts(history, standing: dict | None) -> str:
-    """Both charts with their legend and caption, as an HTML ``<figure>``."""
-    return (f"<figure class=history><h2>The count's history</h2>{legend(history)}{chance_chart(history, standing)}"
+def history_charts(history, standing: dict | None, events=()) -> str:
+    """Both charts with their legend and caption, as an HTML ``<figure>``; retractions in ``events`` marked."""
+    retracted = {e.get("as_of") for e in events if e.get("kind") == "retracted"}
+    return (f"<figure class=history><h2>The count's history</h2>{legend(history)}{chance_chart(history, standing, retracted)}"
             f"{share_chart(history)}<figcaption>One point per release at which this contest's count changed; "
             f"times in {_e(zone(history))}. Shaded columns: releases whose own call was made; dashed line: "
-            f"when the standing call was made.</figcaption></figure>")
+            f"when the standing call was made; red: a call retracted.</figcaption></figure>")
