@@ -151,7 +151,7 @@ class Chromium:
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("night")
     assert main(["watch", str(FEED), "--out", str(out), "--once", "--draws", "4000", "--quiet",
-                 "--title", "Los Angeles County, 4 November 2024 general"]) == 0
+                 "--title", "Los Angeles County, 5 November 2024 general"]) == 0
     return out
 
 
