@@ -84,37 +84,36 @@ def test_dispersion_adds_count_noise_that_matters_only_for_small_contests():
     assert big["high"] / 200_000 < 1.01  # relative widening vanishes for big contests
 
 
-def test_fit_dispersion_matches_a_simulated_overdispersed_count():
+def test_fit_dispersion_recovers_a_simulated_overdispersed_count():
     """Records drawn from the documented model (no proportional error; remaining =
-    kappa x Poisson(mu / kappa), variance kappa mu): the fitted kappa is the grid value
-    around the truth, and the interval holds about 90% of new draws."""
+    kappa x Poisson(mu / kappa): mean mu, variance kappa mu): the moment estimate is
+    kappa within its Monte Carlo error, and the fitted interval holds about 90% of new draws."""
     rng = np.random.default_rng(1)
-    kappa, bands = 10.0, (Band(1.0, 1.0, 1.0, 1.0),)
-    mu = rng.uniform(5, 250, 4000)
+    kappa, bands = 6.0, (Band(1.0, 1.0, 1.0, 1.0),)
+    n = 20_000
+    mu = rng.uniform(1, 29, n)
     truth = kappa * rng.poisson(mu / kappa)
-    records = [(10_000, m, t) for m, t in zip(mu, truth)]
-    fitted = fit_dispersion(records, bands)
-    assert fitted in (7.0, 10.0, 15.0)
+    fitted = fit_dispersion([(10_000, m, t) for m, t in zip(mu, truth)], bands)
+    # se of sum((t-mu)^2)/sum(mu), by the delta method on the draws themselves
+    sq = (truth - mu) ** 2
+    se = sq.std() * math.sqrt(n) / mu.sum()
+    assert abs(fitted - kappa) < 4 * se
     table = ErrorTable("t", bands, 0.0, 0.0, dispersion=fitted)
-    mu2 = rng.uniform(5, 250, 4000)
-    truth2 = kappa * rng.poisson(mu2 / kappa)
-    held = np.mean([remaining_interval(m, 10_000, table)["low"] <= t <= remaining_interval(m, 10_000, table)["high"]
-                    for m, t in zip(mu2, truth2)])
-    se = math.sqrt(0.9 * 0.1 / 4000)
-    assert abs(held - 0.90) < 4 * se + 0.03  # the grid's step moves coverage by up to ~3 points
+    big = rng.uniform(200, 2000, 4000)  # where the normal approximation of the count holds
+    t2 = kappa * rng.poisson(big / kappa)
+    held = np.mean([(r := remaining_interval(m, 10_000, table))["low"] <= t <= r["high"] for m, t in zip(big, t2)])
+    assert abs(held - 0.90) < 4 * math.sqrt(0.09 / 4000) + 0.01  # rounding to whole ballots
 
 
-def test_fit_dispersion_is_zero_when_the_proportional_error_suffices():
+def test_fit_dispersion_ignores_big_contests_and_is_zero_without_noise():
     bands = (Band(1.0, 1.0, 0.5, 2.0),)
-    records = [(10_000, 100, t) for t in (60, 80, 100, 120, 150, 190)]
-    assert fit_dispersion(records, bands) == 0.0
-    exact = [(10_000, 100, 100)] * 30
-    assert fit_error_table(exact, "x", edges=(1.0,), min_per_band=1, dispersion=True).dispersion == 0.0
-    # big contests exact, small ones +-10 ballots: the bands are ~1x, so kappa must open the small ones
-    lumpy = [(1_000_000, 10_000, 10_000)] * 200 + [(10_000, 20, 30)] * 10 + [(10_000, 20, 10)] * 10
-    t = fit_error_table(lumpy, "x", edges=(1.0,), min_per_band=1, dispersion=True)
-    # the smallest grid kappa with 1.645 sqrt(kappa 20) >= 10 (bands' own width aside): kappa >= 1.85
-    assert t.dispersion == 2.0
+    assert fit_dispersion([(10_000, 20, 20)] * 30, bands) == 0.0
+    # +-10 ballots around 20 expected: sum (t - mu)^2 / sum mu = 100 / 20 = 5; the big one is not counted
+    rows = [(10_000, 20, 30), (10_000, 20, 10), (1_000_000, 10_000, 30_000)]
+    assert fit_dispersion(rows, bands) == 5.0
+    rows = [(10_000, 10, 15), (10_000, 10, 5)] * 10  # fitted median 1.0: mu 10, residual 5
+    assert fit_error_table(rows, "x", edges=(1.0,), min_per_band=1, dispersion=True).dispersion == 2.5
+    assert fit_error_table(rows, "x", edges=(1.0,), min_per_band=1).dispersion == 0.0
 
 
 @given(st.floats(0, 1e7), st.integers(0, 10_000_000), st.floats(0, 2), st.floats(0, 100))

@@ -1,21 +1,17 @@
 """Error tables of the Minnesota precinct-based remaining-vote estimate: truth ÷ raw estimate by share counted.
 
-Fitted with :func:`simulate.model.expected_vote.fit_error_table` on the records of
-:func:`simulate.feeds.minnesota_history.minnesota_history` (every contest, every release
-before certification at which its count changed). A backtest of one election uses the table
-fitted on the other ("not 2022-11-08" is fitted on 2020); live imports use the pooled one.
+Fitted with :func:`simulate.model.expected_vote.fit_error_table` (with the count-noise
+dispersion) on the records of :func:`simulate.feeds.minnesota_history.minnesota_history`
+(every contest, every release before certification at which its count changed). The floor
+(late ballots once every precinct has reported) is the 99th percentile of late ballots as a
+share of the count, for contests of up to 5,000 votes and above: absentee ballots keep
+arriving after 100% of precincts report. A backtest of one election uses the table fitted
+on the other ("not 2022-11-08" is fitted on 2020); live imports use the pooled one. Written by ``python -m simulate.feeds.refit minnesota``
+(:mod:`simulate.feeds.refit`).
 """
 from ..model.expected_vote import Band, ErrorTable
 
 TABLES = {
-    'not 2020-11-03': ErrorTable('precincts', (
-        Band(0.5, 1.2832, 0.3617, 7.8694, 3792),
-        Band(0.8, 0.911, 0.2769, 2.9298, 2351),
-        Band(0.9, 0.7658, 0.1964, 2.3157, 1131),
-        Band(0.95, 0.6643, 0.0872, 2.4929, 749),
-        Band(0.98, 0.6241, 0.0664, 2.5869, 561),
-        Band(1.0, 1.0162, 0.2646, 2.781, 384),
-    ), 0.0, 0.002382, 'Minnesota 2022 general'),
     'not 2022-11-08': ErrorTable('precincts', (
         Band(0.5, 1.1476, 0.3366, 3.7687, 2488),
         Band(0.8, 1.0566, 0.5328, 2.7557, 1819),
@@ -23,7 +19,15 @@ TABLES = {
         Band(0.95, 1.1569, 0.3463, 5.0728, 617),
         Band(0.98, 1.7502, 0.5181, 8.2839, 424),
         Band(1.0, 9.7, 1.6826, 28.2099, 1200),
-    ), 0.000414, 0.022333, 'Minnesota 2020 general'),
+    ), 0.000417, 0.284813, 'Minnesota 2020 general', 0.0, ((5000.0, 0.000362, 21.813633),)),
+    'not 2020-11-03': ErrorTable('precincts', (
+        Band(0.5, 1.2832, 0.3617, 7.8694, 3792),
+        Band(0.8, 0.911, 0.2769, 2.9298, 2351),
+        Band(0.9, 0.7658, 0.1964, 2.3157, 1131),
+        Band(0.95, 0.6643, 0.0872, 2.4929, 749),
+        Band(0.98, 0.6241, 0.0664, 2.5869, 561),
+        Band(1.0, 1.0162, 0.2646, 2.781, 384),
+    ), 0.0, 0.014683, 'Minnesota 2022 general', 0.0, ((5000.0, 0.0, 0.434035),)),
     'pooled': ErrorTable('precincts', (
         Band(0.5, 1.2094, 0.3478, 6.0612, 6280),
         Band(0.8, 1.013, 0.3406, 2.8976, 4170),
@@ -31,5 +35,5 @@ TABLES = {
         Band(0.95, 0.9363, 0.1684, 3.1378, 1366),
         Band(0.98, 1.167, 0.1586, 4.5863, 985),
         Band(1.0, 6.5748, 0.3255, 27.7102, 1584),
-    ), 0.0, 0.016786, 'Minnesota 2020 and 2022 general'),
+    ), 0.000209, 0.205666, 'Minnesota 2020 and 2022 general', 0.0, ((5000.0, 0.0, 2.91177),)),
 }

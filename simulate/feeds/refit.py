@@ -26,6 +26,14 @@ import numpy as np
 
 from ..model.expected_vote import error_summary, fit_error_table
 
+#: Minnesota's floor (late ballots once every precinct has reported): the 99th percentile,
+#: for contests of up to 5,000 votes counted and above (README, "Expected vote").
+MN_FLOOR_QUANTILE = 0.99
+MN_FLOOR_SIZES = (5000,)
+# Minnesota's tables have no count-noise dispersion: its small contests' errors are not
+# clumped ballots but precincts "reporting" before their absentee ballots (a contest at
+# 1 vote counted and 100% in, then 199), and the moment estimator is then ~10^5 ballots.
+
 _HEADER = {
     "la": '''"""Apportioning error tables for Los Angeles County: truth ÷ apportioned estimate by share counted.
 
@@ -40,9 +48,11 @@ primary). Written by ``python -m simulate.feeds.refit la`` (:mod:`simulate.feeds
 
 Fitted with :func:`simulate.model.expected_vote.fit_error_table` (with the count-noise
 dispersion) on the records of :func:`simulate.feeds.minnesota_history.minnesota_history`
-(every contest, every release before certification at which its count changed). A backtest
-of one election uses the table fitted on the other ("not 2022-11-08" is fitted on 2020);
-live imports use the pooled one. Written by ``python -m simulate.feeds.refit minnesota``
+(every contest, every release before certification at which its count changed). The floor
+(late ballots once every precinct has reported) is the 99th percentile of late ballots as a
+share of the count, for contests of up to 5,000 votes and above: absentee ballots keep
+arriving after 100% of precincts report. A backtest of one election uses the table fitted
+on the other ("not 2022-11-08" is fitted on 2020); live imports use the pooled one. Written by ``python -m simulate.feeds.refit minnesota``
 (:mod:`simulate.feeds.refit`).
 """''',
 }
@@ -72,7 +82,7 @@ def minnesota_records(a2020, a2022, cache=None) -> dict:
 def _table_source(name: str, table) -> str:
     bands = "".join(f"        Band({b.upto}, {b.median}, {b.low}, {b.high}, {b.n}),\n" for b in table.bands)
     return (f"    {name!r}: ErrorTable({table.source!r}, (\n{bands}    ), {table.floor_median}, "
-            f"{table.floor_high}, {table.fitted_on!r}, {table.dispersion}),\n")
+            f"{table.floor_high}, {table.fitted_on!r}, {table.dispersion}, {table.floor_sizes!r}),\n")
 
 
 def _fit(records, source, label):
@@ -82,7 +92,8 @@ def _fit(records, source, label):
         table = fit_error_table(records, source, label, dispersion=True)
         f50, f95 = (float(np.quantile(steps, q)) for q in (0.5, 0.95)) if steps else (0.0, 0.0)
         return replace(table, floor_median=round(f50, 6), floor_high=round(f95, 6))
-    return fit_error_table(records, source, label, dispersion=True)
+    return fit_error_table(records, source, label, dispersion=False, floor_quantile=MN_FLOOR_QUANTILE,
+                           floor_size_edges=MN_FLOOR_SIZES)
 
 
 def _pool(a, b):

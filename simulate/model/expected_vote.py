@@ -37,8 +37,11 @@ Error table (:class:`ErrorTable`, :func:`remaining_interval`)
     counted :math:`f = v_c / (v_c + \hat r_c)`, in bands, the table keeps the median
     :math:`m` and the 5th and 95th percentiles :math:`q_{05}, q_{95}` of the ratio
     truth ÷ raw estimate, and (over releases whose raw estimate is 0 but whose count
-    was not final) the median :math:`\phi_{50}` and 95th percentile :math:`\phi_{95}`
-    of the late ballots as a share of the votes counted. Then
+    was not final) the median :math:`\phi_{50}` and a high percentile :math:`\phi_{95}`
+    (the 95th by default; Minnesota's tables take the 99th, see
+    :mod:`simulate.feeds.minnesota_tables`) of the late ballots as a share of the votes
+    counted, overall or by contest size (``floor_sizes``: small contests' late ballots
+    are a far larger share of their count). Then
 
     .. math::
 
@@ -61,12 +64,9 @@ Error table (:class:`ErrorTable`, :func:`remaining_interval`)
     variance about :math:`\kappa \mu` (an over-dispersed Poisson) besides the
     proportional error; it dominates when :math:`\mu` is a few dozen ballots and
     vanishes in relative terms for big contests -- the apportioning error by
-    contest size. :func:`fit_error_table` takes :math:`\kappa` as the smallest value
-    of :data:`DISPERSION_GRID` whose interval holds at least 90% of the history's
-    small records (:math:`\hat r_c <` :data:`SMALL_RAW` ballots).
-    :func:`fit_error_table` computes a table from such pairs; :func:`error_summary`
-    reports each band's median and 90% range of estimate ÷ truth, the figure the
-    README quotes for each source.
+    contest size. :func:`fit_dispersion` estimates :math:`\kappa` from the history's
+    small records (:math:`\mu <` :data:`SMALL_MU` ballots) by the quasi-Poisson moment
+    estimator :math:`\sum (t-\mu)^2 / \sum \mu`.
 """
 from __future__ import annotations
 
@@ -77,14 +77,12 @@ import numpy as np
 
 __all__ = ["Band", "ErrorTable", "apportion", "precinct_estimate", "from_percent_expected",
            "remaining_interval", "fit_error_table", "fit_dispersion", "error_summary", "BAND_EDGES",
-           "DISPERSION_GRID", "SMALL_RAW"]
+           "SMALL_MU"]
 
 #: Upper edges of the share-counted bands of an error table.
 BAND_EDGES = (0.5, 0.8, 0.9, 0.95, 0.98, 1.0)
-#: The candidate count-noise dispersions ``kappa`` (ballots) a fit chooses among.
-DISPERSION_GRID = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0, 50.0, 100.0)
-#: Raw estimates below this many ballots are the "small" records that fit ``kappa``.
-SMALL_RAW = 300.0
+#: Expected remaining ballots below this are the "small" records that fit ``kappa``.
+SMALL_MU = 30.0
 Z90 = 1.6448536269514722
 
 
@@ -107,6 +105,16 @@ class ErrorTable:
     floor_high: float
     fitted_on: str = ""
     dispersion: float = 0.0
+    #: ``((upto counted, median, high), ...)``: the floor by contest size (counted votes);
+    #: empty: ``floor_median`` and ``floor_high`` for every size.
+    floor_sizes: tuple[tuple[float, float, float], ...] = ()
+
+    def floor(self, counted: float) -> tuple[float, float]:
+        """``(phi50, phi_high)`` of the floor for a contest with ``counted`` votes."""
+        for upto, median, high in self.floor_sizes:
+            if counted <= upto:
+                return median, high
+        return self.floor_median, self.floor_high
 
     def band(self, share: float) -> Band:
         """The band holding share counted ``share`` (the last band above its edge)."""
@@ -172,30 +180,36 @@ def remaining_interval(raw: float, counted: int, table: ErrorTable, spread: floa
     share = counted / (counted + raw) if counted + raw > 0 else 0.0
     b = table.band(share)
     mu, low, high = _bounds(raw, b, table.dispersion, spread)
-    estimate = max(mu, table.floor_median * counted)
-    high = max(high, table.floor_high * counted, 1.0)
+    phi50, phi_high = table.floor(counted)
+    estimate = max(mu, phi50 * counted)
+    high = max(high, phi_high * counted, 1.0)
     low = min(low, estimate)
     estimate = int(round(estimate))
     low, high = min(int(math.floor(low)), estimate), max(int(math.ceil(high)), estimate, 1)
     return {"estimate": estimate, "low": low, "high": high}
 
 
-def fit_dispersion(records, bands: tuple[Band, ...], grid=DISPERSION_GRID, small=SMALL_RAW,
-                   target: float = 0.90) -> float:
-    """The smallest dispersion ``kappa`` of ``grid`` whose intervals hold ``target`` of the small
-    records (``0 < raw < small``, module docstring); the last of the grid if none does."""
+def fit_dispersion(records, bands: tuple[Band, ...], small=SMALL_MU) -> float:
+    r"""The count-noise dispersion ``kappa``: the quasi-Poisson moment estimate over the
+    small records (module docstring),
+
+    .. math:: \hat\kappa = \frac{\sum (t - \mu)^2}{\sum \mu},\qquad
+              \mu = m \hat r_c < \text{small},
+
+    ``t`` the true remaining and ``m`` the band's median. Below :data:`SMALL_MU` ballots a
+    Poisson count's relative noise (``1/sqrt(mu)`` >= 18%) is as large as the bands'
+    proportional error, so the residual there is mostly count noise. 0 without such records.
+    """
     table = ErrorTable("fit", tuple(bands), 0.0, 0.0)
-    rows = [(c, r, t) for c, r, t in records if c > 0 and 0 < r < small]
-    if not rows:
-        return 0.0
-    for kappa in grid:
-        held = 0
-        for c, r, t in rows:
-            _, lo, hi = _bounds(r, table.band(c / (c + r)), kappa, 0.0)
-            held += lo <= t <= hi
-        if held >= target * len(rows):
-            return float(kappa)
-    return float(grid[-1])
+    num = den = 0.0
+    for c, r, t in records:
+        if c <= 0 or r <= 0:
+            continue
+        mu = table.band(c / (c + r)).median * r
+        if 0 < mu < small:
+            num += (t - mu) ** 2
+            den += mu
+    return round(num / den, 3) if den > 0 else 0.0
 
 
 def _quantiles(values, qs):
@@ -203,13 +217,16 @@ def _quantiles(values, qs):
 
 
 def fit_error_table(records, source: str, fitted_on: str = "", edges=BAND_EDGES,
-                    min_per_band: int = 20, dispersion: bool = False) -> ErrorTable:
+                    min_per_band: int = 20, dispersion: bool = False, floor_quantile: float = 0.95,
+                    floor_size_edges=()) -> ErrorTable:
     """Fit an :class:`ErrorTable` from ``(counted, raw, truth)`` records.
 
     ``truth`` is the true remaining (final total minus counted, at least 0). Records
     with ``raw > 0`` and ``truth > 0`` fill the bands of share counted; a band with
     fewer than ``min_per_band`` records borrows the pooled records of its neighbours
-    below. Records with ``raw == 0`` give the floor (``truth / counted``). With
+    below. Records with ``raw == 0`` give the floor (``truth / counted``: its median and
+    its ``floor_quantile``), overall and, with ``floor_size_edges`` (counted votes), by
+    contest size: the last class is the overall floor's ``(median, high)``. With
     ``dispersion``, the dispersion ``kappa`` is fitted too (:func:`fit_dispersion`), else 0.
     """
     rows = [(c, r, t) for c, r, t in records if c > 0]
@@ -227,9 +244,18 @@ def fit_error_table(records, source: str, fitted_on: str = "", edges=BAND_EDGES,
         m, lo, hi = _quantiles(pool, (0.5, 0.05, 0.95))
         bands.append(Band(upto, round(m, 4), round(lo, 4), round(hi, 4), len(pool)))
         lo_edge = upto
-    f50, f95 = _quantiles(floor, (0.5, 0.95)) if floor else (0.0, 0.0)
+    qs = (0.5, floor_quantile)
+    sizes, lo_size = [], 0.0
+    for upto in floor_size_edges:
+        part = [t / c for c, r, t in rows if r == 0 and lo_size < c <= upto]
+        if part:
+            f50, fq = _quantiles(part, qs)
+            sizes.append((float(upto), round(f50, 6), round(fq, 6)))
+        lo_size = upto
+    rest = [t / c for c, r, t in rows if r == 0 and c > lo_size] if floor_size_edges else floor
+    f50, fq = _quantiles(rest, qs) if rest else (0.0, 0.0)
     kappa = fit_dispersion(rows, tuple(bands)) if dispersion else 0.0
-    return ErrorTable(source, tuple(bands), round(f50, 6), round(f95, 6), fitted_on, kappa)
+    return ErrorTable(source, tuple(bands), round(f50, 6), round(fq, 6), fitted_on, kappa, tuple(sizes))
 
 
 def error_summary(records, edges=BAND_EDGES) -> list[dict]:
