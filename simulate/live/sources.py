@@ -6,18 +6,14 @@ sorts in publication order, ``final`` (the count is complete) and ``contests``,
 :func:`simulate.load_scenario_dict`, whose ``count.remaining`` is the remaining
 vote as known then.
 
-Feeds come from :mod:`simulate.feeds` (``minnesota.releases`` for the
-Minnesota Secretary of State's media files, ``la_county.releases`` for a Los
-Angeles County ``timeframes.json``).  Where a feed module does not offer
-``releases`` the LA County timeframes are turned into releases here from
-:func:`simulate.feeds.la_county.scenarios_from_timeframes`: release ``j`` holds
-each contest's ``j``-th snapshot, and the last release the final count
-(nothing remaining, ``final`` true).
+Feeds come from :mod:`simulate.feeds`: ``minnesota.releases`` for the
+Minnesota Secretary of State's media files (an archive of fetch folders, or a
+folder of them), ``la_county.releases`` for a Los Angeles County
+``timeframes.json``.  :class:`Release` mirrors :class:`simulate.feeds.release.Release`.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import urllib.error
@@ -100,48 +96,24 @@ def digest(mapping) -> str:
 
 
 def _minnesota(path: Path) -> Iterator[Release]:
+    from ..feeds import minnesota
+    from ..feeds.minnesota_files import FeedFormatError
+
     try:
-        from ..feeds import minnesota
-    except ImportError:
-        raise RacecallError(f"{path}: reading Minnesota feeds needs simulate.feeds.minnesota") from None
-    for release in minnesota.releases(path):
-        yield Release(release.as_of, str(release.key), bool(release.final), tuple(release.contests))
+        for release in minnesota.releases(path):
+            yield Release(release.as_of, str(release.key), bool(release.final), tuple(release.contests))
+    except FeedFormatError as exc:
+        raise RacecallError(str(exc)) from None
 
 
 def _la_county(path: Path, kind: str, pass_rates) -> Iterator[Release]:
     from ..feeds import la_county
 
-    if hasattr(la_county, "releases"):
+    try:
         for release in la_county.releases(path, kind, pass_rates=pass_rates):
             yield Release(release.as_of, str(release.key), bool(release.final), tuple(release.contests))
-        return
-    yield from _la_timeframes(path, kind, pass_rates)
-
-
-def _la_timeframes(path: Path, kind: str, pass_rates) -> Iterator[Release]:
-    """The local adapter: a timeframes history as releases (module docstring)."""
-    from ..feeds import la_county
-
-    overrides = la_county.measure_overrides_from_results(pass_rates) if pass_rates else None
-    try:
-        report = la_county.scenarios_from_timeframes(path, kind, overrides)
     except la_county.ImportFormatError as exc:
         raise RacecallError(str(exc)) from None
-    histories = [(slug, s) for slug, s in report.scenarios if s.get("snapshots")]
-    if not histories:
-        return
-    n = max(len(s["snapshots"]) for _, s in histories) + 1
-    for j in range(n):
-        contests, as_of = [], None
-        for slug, s in histories:
-            snaps = s["snapshots"]
-            if j < len(snaps):
-                count = copy.deepcopy(snaps[j])
-            else:
-                count = {"as_of": s["final"]["as_of"], "counted": dict(s["final"]["counted"]), "remaining": 0}
-            as_of = as_of or count["as_of"]
-            contests.append((slug, {"race": s["race"], "candidates": s["candidates"], "count": count}))
-        yield Release(as_of, f"{j + 1:04d} {as_of}", j == n - 1, tuple(contests))
 
 
 def scratch_dir(out: Path) -> Path:
