@@ -321,3 +321,13 @@ def test_final_count_of_nothing_is_an_error_and_one_below_is_a_warning(tmp_path,
     assert code == 0
     assert err == (f"racecall: warning: {below}: final.counted: 900 votes in all, fewer than the 1,000 already "
                    "counted at 2020-03-05T18:00:00-08:00 (kept as published)\n")
+
+
+def test_nesting_is_bounded_by_the_reader_not_only_by_libyaml():
+    from simulate.errors import ScenarioError
+    from simulate.scenario.yaml_text import MAX_DEPTH, parse_yaml
+
+    assert parse_yaml("x: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1), "ok.yaml")  # at the bound: read
+    with pytest.raises(ScenarioError) as info:
+        parse_yaml("x: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH, "deep.yaml")
+    assert str(info.value).endswith(f"line 1: nested more than {MAX_DEPTH} levels deep")
