@@ -123,3 +123,15 @@ def test_remaining_interval_with_spread_and_dispersion_is_ordered(raw, counted, 
     base = remaining_interval(raw, counted, FLAT)
     assert 0 <= r["low"] <= r["estimate"] <= r["high"] and r["high"] >= 1
     assert r["low"] <= base["low"] and r["high"] >= base["high"]  # only ever wider
+
+
+def test_floor_by_contest_size_and_its_fit():
+    t = ErrorTable("t", FLAT.bands, 0.001, 0.01, floor_sizes=((5000.0, 0.0, 0.5),))
+    assert t.floor(5000) == (0.0, 0.5) and t.floor(5001) == (0.001, 0.01)
+    assert remaining_interval(0, 4000, t)["high"] == 2000  # a small contest: half its count may still come
+    assert remaining_interval(0, 100_000, t)["high"] == 1000
+    # late shares 0..100% of the count (k/100) for small contests, 0..1% for big ones
+    records = [(100, 0, k) for k in range(101)] + [(10_000, 0, k) for k in range(101)]
+    fit = fit_error_table(records, "x", edges=(1.0,), floor_quantile=0.99, floor_size_edges=(5000,))
+    assert fit.floor_sizes == ((5000.0, 0.5, 0.99),)
+    assert (fit.floor_median, fit.floor_high) == (0.005, 0.0099)
