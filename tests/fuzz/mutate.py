@@ -138,7 +138,7 @@ def scenario_case(rng: random.Random, folder: Path) -> list[str]:
         else:
             try:
                 data = yaml.safe_load(text)
-            except yaml.YAMLError:
+            except (yaml.YAMLError, ValueError, OverflowError, RecursionError):  # PyYAML's own crashes on bad dates
                 continue
             text = _dump(_set_nasty(rng, data))
     if rng.random() < 0.2:  # a units CSV beside it
