@@ -112,3 +112,20 @@ def test_every_precinct_in_but_not_certified_is_not_called_within_the_late_ballo
     assert result.call.status != "called"
     exact = scenario(c, f"{election}T23:50:00-06:00", election, {"estimate": 0})
     assert simulate.run(load_scenario_dict(exact, "x"), draws=20_000, seed=1).call.status == "called"
+
+
+def test_history_cache_gives_the_same_histories_and_survives_a_corrupt_file(tmp_path, monkeypatch):
+    import simulate.feeds.minnesota_history as mh
+
+    plain = minnesota_history(DATA)
+    first = minnesota_history(DATA, cache=tmp_path)
+    files = list(tmp_path.glob("minnesota-*.pickle"))
+    assert len(files) == 1 and first.scenarios == plain.scenarios and first.records == plain.records
+    calls = []
+    monkeypatch.setattr(mh, "_collect", lambda *a: calls.append(a) or (_ for _ in ()).throw(AssertionError))
+    assert minnesota_history(DATA, cache=tmp_path).scenarios == plain.scenarios  # read from the cache
+    assert not calls
+    monkeypatch.undo()
+    files[0].write_bytes(b"not a pickle")
+    assert minnesota_history(DATA, cache=tmp_path).scenarios == plain.scenarios  # rebuilt
+    assert minnesota_history(DATA, "hindsight", cache=tmp_path).scenarios == minnesota_history(DATA, "hindsight").scenarios
