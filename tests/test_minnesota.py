@@ -129,3 +129,19 @@ def test_history_cache_gives_the_same_histories_and_survives_a_corrupt_file(tmp_
     files[0].write_bytes(b"not a pickle")
     assert minnesota_history(DATA, cache=tmp_path).scenarios == plain.scenarios  # rebuilt
     assert minnesota_history(DATA, "hindsight", cache=tmp_path).scenarios == minnesota_history(DATA, "hindsight").scenarios
+
+
+def test_cli_backtest_reads_the_feed_as_known_through_its_cache(tmp_path, capsys):
+    import json
+
+    args = ["backtest", str(DATA), "--draws", "200", "--json", "--cache", str(tmp_path)]
+    assert racecall(args) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["remaining_source"] == "as_known" and first["contests"] > 0
+    assert len(list(tmp_path.glob("minnesota-*.pickle"))) == 1
+    assert racecall(args) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert {k: v for k, v in again.items() if k != "seconds"} == {k: v for k, v in first.items() if k != "seconds"}
+    assert racecall(["backtest", str(DATA), "--draws", "200", "--json", "--cache", "off",
+                     "--remaining", "hindsight"]) == 0
+    assert json.loads(capsys.readouterr().out)["remaining_source"] == "hindsight"
