@@ -619,11 +619,11 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     out = tmp_path / "out"
     write_scenarios(report, out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    import simulate.feeds.la_county as la
+    import simulate.files
 
     def boom(src, dst):
         raise OSError("disk full")
-    monkeypatch.setattr(la.os, "replace", boom)
+    monkeypatch.setattr(simulate.files.os, "replace", boom)
     changed = ImportReport(tuple((slug, {**s, "race": {**s["race"], "name": "CHANGED"}})
                                  for slug, s in report.scenarios))
     with pytest.raises(OSError):

@@ -10,7 +10,8 @@ import yaml
 from simulate import load_scenario_dict
 from simulate.cli.main import main as racecall
 from simulate.feeds import la_expected as le
-from simulate.feeds.la_county import releases, scenarios_from_timeframes
+from simulate.feeds.la_county import scenarios_from_timeframes
+from simulate.feeds.la_expected import releases
 from simulate.feeds.la_tables import TABLES
 from simulate.model.expected_vote import remaining_interval
 

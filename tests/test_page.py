@@ -10,7 +10,6 @@ import sys
 import urllib.request
 from pathlib import Path
 
-import pytest
 
 import simulate
 from simulate.report import page, svg

@@ -17,7 +17,7 @@ import pytest
 
 from simulate.cli.main import main
 from simulate.live import sources
-from simulate.live.store import FILE, Store
+from simulate.live.store import FILE
 from simulate.live.watch import Settings, Watcher
 
 FEED = Path(__file__).parent / "data" / "la-county-2024" / "general" / "timeframes.json"

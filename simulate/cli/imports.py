@@ -9,7 +9,6 @@ input file cannot be read or is not in the expected format (one line naming the 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -129,8 +128,8 @@ def _format(args) -> str:
 
 def _live(args, fmt, overrides):
     """``(report, note)``: the scenarios to write for the chosen form (module docstring)."""
-    from ..feeds.la_county import ImportReport, releases
-    from ..feeds.la_expected import as_known, live_from_results, read_outstanding
+    from ..feeds.la_county import ImportReport
+    from ..feeds.la_expected import as_known, live_from_results, read_outstanding, releases
 
     figures = read_outstanding(args.outstanding_file) if args.outstanding_file else args.outstanding
     if fmt == "results":

@@ -6,7 +6,7 @@ import glob
 import sys
 from pathlib import Path
 
-from .options import HelpFormatter, print_result, run_options, simulation_options
+from .options import HelpFormatter, run_options, simulation_options
 
 SUFFIXES = (".yaml", ".yml")
 

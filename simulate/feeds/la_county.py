@@ -45,9 +45,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -59,7 +57,7 @@ from .la_rules import UnmappableContest, contest_rule, measure_threshold
 
 __all__ = ["ImportReport", "ImportFormatError", "contest_rule", "slugify", "unique_slugs",
            "scenarios_from_results", "scenarios_from_timeframes",
-           "measure_overrides_from_results", "release_times", "releases", "write_scenarios"]
+           "measure_overrides_from_results", "release_times", "write_scenarios"]
 
 _TRANSLIT = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l",
                            "Ł": "L", "đ": "d", "Đ": "D", "œ": "oe", "Œ": "OE", "þ": "th"})
@@ -347,16 +345,6 @@ def measure_overrides_from_results(path) -> dict:
             if warning is None and isinstance(c.get("Title"), str):
                 out[c["Title"]] = {"rule": "measure", "threshold": threshold}
     return out
-
-
-def releases(path, kind, pass_rates=None, *, outstanding=None, last_is_final=False, table=None):
-    """Every release of a ``timeframes.json`` as a :class:`~simulate.feeds.release.Release`, with
-    ``remaining`` as known then (:mod:`simulate.feeds.la_expected`); ``pass_rates`` is a
-    ``results.json`` supplying measure thresholds. Raises :class:`ImportFormatError`."""
-    from .la_expected import timeframes_releases
-
-    yield from timeframes_releases(path, kind, pass_rates, outstanding=outstanding,
-                                   last_is_final=last_is_final, table=table)
 
 
 def write_scenarios(report: ImportReport, out_dir, notes: list | None = None) -> list[Path]:

@@ -238,3 +238,11 @@ def last_steps(report) -> list[float]:
         if before > 0:
             out.append(max(sum(s["final"]["counted"].values()) - before, 0) / before)
     return out
+
+
+def releases(path, kind, pass_rates=None, *, outstanding=None, last_is_final=False, table=None):
+    """Every release of a ``timeframes.json`` as a :class:`~simulate.feeds.release.Release`, with
+    ``remaining`` as known then; ``pass_rates`` is a ``results.json`` supplying measure
+    thresholds. Raises :class:`~simulate.feeds.la_county.ImportFormatError`."""
+    yield from timeframes_releases(path, kind, pass_rates, outstanding=outstanding,
+                                   last_is_final=last_is_final, table=table)

@@ -49,8 +49,6 @@ from ..scenario.schema import ID_PATTERN, MEASURE_IDS
 from ..scenario.units_table import _BASELINE, _REMAINING, read_units_csv
 
 __all__ = ["scenario_from_units_csv", "read_units_csv", "units_csv_text", "write_scenario"]
-_REMAINING = ("remaining", "remaining_low", "remaining_high")
-_BASELINE = "baseline_"
 
 
 def _fail(source, path, message):

@@ -54,7 +54,6 @@ from ..outcome.results import RaceResult
 from .replay import Replay
 from .standing import RETRACT_LEVEL, RETRACTED, Claim, claim_of, compatible, follow  # noqa: F401 (Claim: re-exported)
 
-RETRACTED = "retracted"
 WITHDRAWN = "withdrawn"
 WINNER_NOT_LEADING = "winner_not_leading"
 CALL_RETRACTED = "call_retracted"

@@ -8,7 +8,7 @@ vote as known then.
 
 Feeds come from :mod:`simulate.feeds`: ``minnesota.releases`` for the
 Minnesota Secretary of State's media files (an archive of fetch folders, or a
-folder of them), ``la_county.releases`` for a Los Angeles County
+folder of them), ``la_expected.releases`` for a Los Angeles County
 ``timeframes.json``.  :class:`Release` mirrors :class:`simulate.feeds.release.Release`.
 """
 
@@ -107,10 +107,10 @@ def _minnesota(path: Path) -> Iterator[Release]:
 
 
 def _la_county(path: Path, kind: str, pass_rates) -> Iterator[Release]:
-    from ..feeds import la_county
+    from ..feeds import la_county, la_expected
 
     try:
-        for release in la_county.releases(path, kind, pass_rates=pass_rates):
+        for release in la_expected.releases(path, kind, pass_rates=pass_rates):
             yield Release(release.as_of, str(release.key), bool(release.final), tuple(release.contests))
     except la_county.ImportFormatError as exc:
         raise RacecallError(str(exc)) from None

@@ -26,7 +26,6 @@ and the line.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
