@@ -3,28 +3,9 @@
 The CSV is read by :mod:`simulate.scenario.units_table`, the same reader a scenario's
 ``count.units_csv`` goes through, so a file one accepts the other accepts too.
 
-One row per unit, or per unit and vote type::
-
-    unit,type,biden,trump,other,remaining,remaining_low,remaining_high,baseline_biden,baseline_trump,baseline_other
-    wake,absentee,1234,1000,50,5000,4000,6250,0.55,0.43,0.02
-    wake,election_day,800,900,20,300,,,,,
-
-Columns:
-
-* ``unit`` (the unit's name; letters, digits, spaces and ``_ . / -``) and, optionally,
-  ``type`` (its vote type, same characters; empty = not split by type). Other names for
-  these two columns can be given.
-* One column per candidate, named by the candidate id, holding the votes counted: a
-  whole number >= 0.
-* ``remaining``: the unit's votes not yet counted, a whole number >= 0; optional
-  ``remaining_low`` and ``remaining_high`` give its 90% interval (both or neither,
-  ``low <= remaining <= high``; empty cells = the estimate is exact).
-* Optional ``baseline_<id>`` columns, one for every candidate or none: the unit's shares in
-  a comparable past election (each in [0, 1], adding up to 1 within 0.001; a row may
-  leave them all empty).
-
-Unit ids: a unit name found on one row is the id; a name on several rows (one per vote
-type) gives ``<name>/<type>`` ids. The same name and type twice is an error.
+The layout (one row per unit, or per unit and vote type; a column per candidate id;
+``remaining``, ``remaining_low``, ``remaining_high``; optional ``baseline_<id>``) and the
+unit ids are documented there.
 
 Every problem raises :class:`~simulate.errors.ScenarioError` naming the file and the
 place: ``header``, ``row 12`` or ``row 12, column trump``. Rows are numbered as the
