@@ -233,6 +233,19 @@ def add_units_parser(sources) -> None:
     units.set_defaults(func=run_units, handler=run_units)
 
 
+def _write_checked(scenario: dict, out, **options) -> int:
+    """Write one scenario file (checked by the loader first); 0, or the exit status after one line."""
+    try:
+        write_scenario(scenario, out, **options)
+    except ScenarioError as exc:  # the loader rejects what would be written: nothing is kept
+        print(f"racecall import: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"racecall import: error: cannot write {out}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def run_units(args) -> int:
     """``racecall import units``: 0 imported, 2 bad input or options, 1 cannot write."""
     try:
@@ -242,14 +255,9 @@ def run_units(args) -> int:
     except (ScenarioError, ValueError) as exc:
         print(f"racecall import: error: {exc}", file=sys.stderr)
         return 2
-    try:
-        write_scenario(scenario, args.out)
-    except ScenarioError as exc:  # the loader rejects what would be written: nothing is kept
-        print(f"racecall import: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"racecall import: error: cannot write {args.out}: {exc}", file=sys.stderr)
-        return 1
+    failed = _write_checked(scenario, args.out)
+    if failed:
+        return failed
     ids = [c["id"] for c in scenario["candidates"]]
     print(f"imported {len(scenario['count']['units'])} units (candidates: {', '.join(ids)}) "
           f"from {args.file} into {args.out}")
@@ -289,14 +297,9 @@ def run_nc(args) -> int:
         print(f"racecall import: error: {exc}", file=sys.stderr)
         return 2
     (_, scenario), = report.scenarios
-    try:
-        write_scenario(scenario, args.out, units_csv=args.units_csv)
-    except ScenarioError as exc:  # the loader rejects what would be written: nothing is kept
-        print(f"racecall import: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"racecall import: error: cannot write {args.out}: {exc}", file=sys.stderr)
-        return 1
+    failed = _write_checked(scenario, args.out, units_csv=args.units_csv)
+    if failed:
+        return failed
     shape = (f"{len(scenario['count']['units'])} county x vote-type units" if args.mode == "units"
              else "statewide counts")
     print(f"imported {len(scenario['snapshots'])} snapshots ({shape}) from {args.file} "
