@@ -84,3 +84,15 @@ def test_calibrate_pooled_writes_the_choice_and_prints_the_folds(tmp_path, capsy
     assert fit["fitted_on"] == ["general", "primary"] and fit["uncertainty"] in (0.03, 0.05)
     assert "left out (scored at the point chosen on the others):" in printed
     assert printed.count("u 0.0") == 2  # one fold per election
+
+
+def test_a_retracted_or_wrong_standing_call_makes_a_point_inadmissible():
+    import dataclasses
+
+    from simulate.history.backtest import backtest
+
+    report = backtest(load_history(GENERAL, "general").scenarios[:2], draws=500, workers=1, naive=False)
+    base = Figures.of(report).failures
+    event = object()
+    assert Figures.of(dataclasses.replace(report, retracted=(event,))).failures == base + 1
+    assert Figures.of(dataclasses.replace(report, wrong_standing=(event, event))).failures == base + 2

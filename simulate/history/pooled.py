@@ -53,13 +53,13 @@ class Figures:
     coverage90: float
     predictions: int
     calls: int
-    failures: int  # wrong calls + wrong seats + wrong near calls + retracted calls
+    failures: int  # wrong calls, seats and near calls; standing calls that were wrong or retracted
     called_by_release: tuple[float, ...]
 
     @classmethod
     def of(cls, report: BacktestReport) -> "Figures":
-        retracted = report.flags.get("retracted", 0) if isinstance(report.flags, dict) else 0
-        failures = len(report.wrong_calls) + len(report.wrong_seats) + len(report.wrong_near_calls) + retracted
+        failures = (len(report.wrong_calls) + len(report.wrong_seats) + len(report.wrong_near_calls)
+                    + len(report.wrong_standing) + len(report.retracted))
         return cls(report.brier, report.brier_naive, report.log_loss, report.ece, report.coverage90,
                    report.predictions, report.calls, failures, tuple(report.called_by_release))
 
