@@ -235,8 +235,7 @@ def backtest(scenarios, *, draws: int = DEFAULT_DRAWS, seed: int = 0, call_confi
     if scheduler is not None:  # contests in chunks on a Dask cluster: the same numbers (simulate.history.distributed)
         from .distributed import run_chunks
 
-        tasks = [(i, s, draws, seed, 1, naive) for i, s in enumerate(scenarios)]
-        dask = run_chunks(_simulate_contest, tasks, [len(s.snapshots or (s.count,)) for s in scenarios],
+        dask = run_chunks(_simulate_contest, _tasks(scenarios, draws, seed, naive), [len(s.snapshots or (s.count,)) for s in scenarios],
                           scheduler=scheduler, workers=workers)
         runs = list(dask.results)
     else:
@@ -252,6 +251,11 @@ def backtest(scenarios, *, draws: int = DEFAULT_DRAWS, seed: int = 0, call_confi
     return score(scenarios, runs, settings, time.perf_counter() - start, retract_level)
 
 
+def _tasks(scenarios, draws, seed, naive) -> list:
+    """One task per contest for :func:`_simulate_contest`, each simulation on one kernel thread."""
+    return [(i, s, draws, seed, 1, naive) for i, s in enumerate(scenarios)]
+
+
 def _simulate_all(scenarios, draws, seed, naive, workers) -> list:
     """Contests in a thread pool (the kernel releases the GIL), each simulation on one kernel
     thread; results do not depend on ``workers``.
@@ -259,7 +263,7 @@ def _simulate_all(scenarios, draws, seed, naive, workers) -> list:
     Threads beat a process pool here: no pickling, no worker start-up and no
     ``if __name__ == "__main__"`` guard in the caller's script.
     """
-    tasks = [(i, s, draws, seed, 1, naive) for i, s in enumerate(scenarios)]
+    tasks = _tasks(scenarios, draws, seed, naive)
     if workers == 1 or len(tasks) < 2:
         return [_simulate_contest(t) for t in tasks]
     with ThreadPoolExecutor(max_workers=workers) as pool:
