@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ..engine.driver import Tally
+from ..model.lump import threshold_fraction
 from ..scenario.centre import counted_fraction
 from ..scenario.records import Count, Scenario
 from .calls import Z_CALL, make_call
@@ -36,7 +37,7 @@ def hurdle(scenario: Scenario, count: Count) -> Hurdle:
     if race.rule == "measure":
         yes = counted[ids.index("yes")]
         needed = (race.threshold * (total + remaining) - yes) / remaining
-        if yes / total > race.threshold:
+        if _above(yes, total, race):
             return Hurdle("no", 1.0 - needed)
         return Hurdle("yes", needed)
     order = standing(ids, counted)
@@ -49,9 +50,16 @@ def hurdle(scenario: Scenario, count: Count) -> Hurdle:
     others = (total - counted[lead] - counted[chaser]) / total
     needs = (counted[lead] - counted[chaser] + (1.0 - others) * remaining) / (2.0 * remaining)
     leader_needs = None
-    if race.rule != "plurality" and counted[lead] / total > race.threshold:
+    if race.rule != "plurality" and _above(counted[lead], total, race):
         leader_needs = (race.threshold * (total + remaining) - counted[lead]) / remaining
     return Hurdle(ids[chaser], needs, leader_needs)
+
+
+def _above(votes: int, total: float, race) -> bool:
+    """``votes / total`` strictly above the threshold, decided exactly in integers with the
+    kernel's fraction (:func:`simulate.model.lump.threshold_fraction`), as the calls are."""
+    num, den = threshold_fraction(race.threshold)
+    return int(votes) * den > num * int(total)
 
 
 def remaining_json(count: Count) -> dict:
