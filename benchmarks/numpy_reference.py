@@ -1,39 +1,43 @@
-r"""The race model of :mod:`simulate.model.lump`, written as plain vectorised NumPy.
+r"""The race model of :mod:`simulate.model.lump`, written as the strongest straightforward vectorised NumPy.
 
-This is the honest alternative a user would write without Numba, and the
-reference the compiled kernel is measured against (speed, in ``run.py``) and
-checked against (agreement within Monte Carlo error, via
+This is the honest alternative a competent NumPy user would write without
+Numba, and the reference the compiled kernel is measured against (speed, in
+``run.py``) and checked against (agreement within Monte Carlo error, via
 :func:`reference_probabilities`).  It shares no code with ``simulate/``: the only
 thing it takes from the package is the model's parameterisation, the flat
 :class:`simulate.model.lump.ModelArrays` returned by ``simulate.model.lump.prepare(scenario,
 count)``.  It never imports ``simulate`` itself; any object with the same
-attributes works.
+attributes works.  (``numpy_naive.py`` is the first, weaker version: row-major
+arrays, an exact ``Generator.binomial`` for every element, ``argsort``.)
 
-Per draw, vectorised over a chunk of draws (:data:`CHUNK` at a time), with
+Arrays are candidate-major, ``(K, n)``, so that every per-candidate operation is
+a contiguous row.  Per chunk of :data:`CHUNK` draws, with
 ``numpy.random.default_rng(seed)`` (PCG64):
 
 1. remaining votes ``R``: exact, or ``max(0, round(median * exp(z * sigma)) - 1)``
    with ``sigma = sigma_low`` for ``z < 0`` and ``sigma_high`` otherwise (the
    two-piece log-normal);
 2. ``tau = sqrt(nu / chi2_nu)`` when ``tail_df = nu > 0``, else 1;
-3. shares ``q_j = m_j exp(tau sigma_j z_j) / sum_i m_i exp(tau sigma_i z_i)``,
-   ``z ~ N(0, I_K)`` (``sigma`` is ``ModelArrays.spread``);
-4. the remaining tallies as conditional binomials
-   ``x_k ~ Bin(R - sum_{j<k} x_j, q_k / sum_{j>=k} q_j)`` drawn with
-   ``Generator.binomial`` (exact at every size; the kernel switches to a
-   corrected normal at variance ``simulate.model.lump.NORMAL_MIN_VARIANCE``), the last
-   candidate taking the rest;
-5. final tallies ``c + x``, ranked with a random tie-break (``key = final + 0.25 u``;
-   tallies are whole numbers), ``argsort`` for small ``K`` and ``argpartition``
-   then ``argsort`` of the top ``depth`` for larger ``K``;
-6. the kernel's accumulators: wins, outright, advance, first, runoff pairs,
-   runoffs, recounts, share sums.
+3. shares ``q_j`` proportional to ``m_j exp(tau sigma_j z_j)``, ``z ~ N(0, I_K)``, and the
+   chain's conditional probabilities ``p_j = q_j / sum_{i >= j} q_i`` from suffix sums;
+4. the remaining tallies as conditional binomials ``x_j ~ Bin(R - sum_{i<j} x_i, p_j)``,
+   the last candidate taking the rest, drawn as the kernel draws them: the rounded
+   Cornish-Fisher normal ``floor(n p + sd z + (1 - 2p)(z^2 - 1)/6 + 1/2)`` clipped to
+   ``[0, n]`` where the variance ``n p (1 - p)`` is at least :data:`NORMAL_MIN_VARIANCE`,
+   and the exact ``Generator.binomial`` for the other elements only;
+5. final tallies ``c + x``; the top ``depth`` by repeated maximum over the rows, ties
+   broken at random (``key = final + 0.25 u``; tallies are whole numbers);
+6. the kernel's accumulators by ``bincount``: wins, outright, advance, first, runoff
+   pairs, runoffs, recounts; share sums and a share histogram.
 
 The final-share 90% interval comes from a fixed histogram of every candidate's
 final share on [0, 1] with :data:`HIST_BINS` bins (2**14: bins 0.0061 percentage
 points wide), read with linear interpolation inside the bin; the kernel instead
 uses 2,048 bins over a range set from the model, so the two intervals agree to
 within a bin width and Monte Carlo error, not bit for bit.
+
+:func:`score_chunk` (row-major, ``argsort``) is kept for ``numpy_strata.py`` and
+``numpy_naive.py``.
 """
 
 from __future__ import annotations
@@ -42,12 +46,15 @@ import math
 
 import numpy as np
 
-#: Draws simulated together (memory: a few arrays of CHUNK x K doubles).
+#: Draws simulated together (memory: a few arrays of K x CHUNK doubles).
 CHUNK = 65_536
 #: Bins of the final-share histogram on [0, 1].
 HIST_BINS = 16_384
-#: Above this many candidates, rank with argpartition + argsort of the top ``depth``.
+#: Above this many candidates, :func:`score_chunk` ranks with argpartition + argsort of the top ``depth``.
 ARGPARTITION_MIN_K = 8
+#: Binomials with at least this variance are drawn as the corrected normal (the kernel's switch,
+#: ``simulate.model.lump.NORMAL_MIN_VARIANCE``, restated: this file does not import ``simulate``).
+NORMAL_MIN_VARIANCE = 1_000.0
 
 PLURALITY, RUNOFF_RULE, MEASURE = 0, 1, 2
 
@@ -62,46 +69,149 @@ def _new_tally(k: int) -> dict:
     }
 
 
-def _chunk(rng: np.random.Generator, a, n: int, tally: dict) -> None:
-    """Simulate ``n`` draws and add their outcomes into ``tally``."""
-    counted, centre = a.counted, a.centre
-    k = counted.shape[0]
+def binomials(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Binomial(n, p) draws (float64[m]) as the kernel draws them: the rounded Cornish-Fisher
+    normal ``floor(n p + sd z + (1 - 2p)(z^2 - 1)/6 + 1/2)`` where ``n p (1 - p) >=
+    NORMAL_MIN_VARIANCE``, exact elsewhere."""
+    z = rng.standard_normal(n.shape[0])
+    mean = n * p
+    var = mean * (1.0 - p)
+    x = np.sqrt(var)
+    x *= z
+    x += mean
+    z *= z
+    z -= 1.0
+    z *= (1.0 - 2.0 * p) / 6.0
+    x += z
+    x += 0.5
+    np.floor(x, out=x)
+    np.clip(x, 0.0, n, out=x)
+    small = np.flatnonzero(var < NORMAL_MIN_VARIANCE)
+    if small.size:
+        x[small] = rng.binomial(n[small].astype(np.int64), p[small])
+    return x
 
-    # 1. Remaining votes.
+
+def draw_finals(rng: np.random.Generator, a, n: int) -> np.ndarray:
+    """``n`` draws of the final tallies, float64[K, n] (steps 1-4)."""
+    k = a.counted.shape[0]
     if a.remaining_exact:
-        remaining = np.full(n, max(a.remaining_median - 1.0, 0.0))
+        left = np.full(n, max(a.remaining_median - 1.0, 0.0))
     else:
         z = rng.standard_normal(n)
-        sigma = np.where(z < 0.0, a.sigma_low, a.sigma_high)
-        remaining = np.floor(a.remaining_median * np.exp(z * sigma) + 0.5) - 1.0
-        np.maximum(remaining, 0.0, out=remaining)
-
-    # 2-3. Shares of the remaining vote: logistic-normal, q_j proportional to m_j exp(tau sigma_j z_j).
-    z = rng.standard_normal((n, k))
-    z *= a.spread
+        z *= np.where(z < 0.0, a.sigma_low, a.sigma_high)
+        left = np.exp(z, out=z)
+        left *= a.remaining_median
+        left += 0.5
+        np.floor(left, out=left)
+        left -= 1.0
+        np.maximum(left, 0.0, out=left)
+    z = rng.standard_normal((k, n))
+    z *= a.spread[:, None]
     if a.tail_df > 0.0:
-        z *= np.sqrt(a.tail_df / rng.chisquare(a.tail_df, n))[:, None]
-    q = np.exp(z, out=z)
-    q *= centre
-    q /= q.sum(axis=1, keepdims=True)
-
-    # 4. Conditional binomials.
-    left = remaining.astype(np.int64)
-    mass = np.ones(n)
-    p = np.empty(n)
-    final = np.empty((n, k))
+        z *= np.sqrt(a.tail_df / rng.chisquare(a.tail_df, n))
+    v = np.exp(z, out=z)
+    v *= a.centre[:, None]
+    tail = v[k - 1].copy()
+    p = np.empty_like(v)
+    for j in range(k - 2, -1, -1):  # p_j = v_j / sum_{i >= j} v_i, from the suffix sums
+        tail += v[j]
+        np.divide(v[j], tail, out=p[j], where=tail > 0.0)
+        p[j][tail <= 0.0] = 0.0
+    final = np.empty((k, n))
     for j in range(k - 1):
-        qj = q[:, j]
-        p.fill(0.0)
-        np.divide(qj, mass, out=p, where=mass > 0.0)
-        np.clip(p, 0.0, 1.0, out=p)
-        x = rng.binomial(left, p)
-        final[:, j] = x
+        x = binomials(rng, left, p[j])
+        final[j] = x
         left -= x
-        mass -= qj
-    final[:, k - 1] = left
-    final += counted
-    score_chunk(rng, a, final, tally)
+    final[k - 1] = left
+    final += a.counted[:, None]
+    return final
+
+
+def _chunk(rng: np.random.Generator, a, n: int, tally: dict) -> None:
+    """Simulate ``n`` draws and add their outcomes into ``tally``."""
+    score_columns(rng, a, draw_finals(rng, a, n), tally)
+
+
+def top_by_repeated_max(rng: np.random.Generator, final: np.ndarray, depth: int):
+    """Indices and tallies of the ``depth`` highest of each column of ``final`` (float64[K, n]),
+    ties broken uniformly at random: int64[depth, n] and float64[depth, n]."""
+    k, n = final.shape
+    key = rng.random((k, n))
+    key *= 0.25
+    key += final
+    order = np.empty((depth, n), np.int64)
+    value = np.empty((depth, n))
+    best = np.empty(n)
+    higher = np.empty(n, bool)
+    for d in range(depth):
+        idx = order[d]
+        best[:] = key[0]
+        idx[:] = 0
+        for j in range(1, k):
+            np.greater(key[j], best, out=higher)
+            np.copyto(best, key[j], where=higher)
+            np.copyto(idx, j, where=higher)
+        np.floor(best, out=value[d])  # the tally: 0 <= 0.25 u < 1 and tallies are whole numbers
+        if d + 1 < depth:
+            for j in range(k):
+                np.copyto(key[j], -np.inf, where=idx == j)
+    return order, value
+
+
+def score_columns(rng: np.random.Generator, a, final: np.ndarray, tally: dict) -> None:
+    """Rank ``n`` draws' final tallies (float64[K, n]) and add their outcomes into ``tally``
+    (steps 5 and 6)."""
+    k, n = final.shape
+    depth = min(k, max(a.seats + 1, 3))
+    order, value = top_by_repeated_max(rng, final, depth)
+    total = final.sum(axis=0)
+    inv = np.divide(1.0, total, out=np.zeros(n), where=total > 0.0)
+    top = order[0]
+    tally["first"] += np.bincount(top, minlength=k)
+    margin = a.recount_margin
+    if a.rule == PLURALITY:
+        seats = a.seats
+        tally["wins"] += np.bincount(order[:seats].ravel(), minlength=k)
+        if k > seats:
+            tally["recounts"] += int(np.count_nonzero((value[seats - 1] - value[seats]) * inv <= margin))
+    elif a.rule == RUNOFF_RULE:
+        lead = value[0] * inv
+        outright = lead > a.threshold if k > 1 else np.ones(n, bool)
+        winners = np.bincount(top, weights=outright, minlength=k).astype(np.int64)
+        tally["wins"] += winners
+        tally["outright"] += winners
+        tally["advance"] += np.bincount(top, minlength=k)
+        close = outright & (lead - a.threshold <= margin)
+        if k > 1:
+            runoff = ~outright
+            tally["runoffs"] += int(np.count_nonzero(runoff))
+            second = order[1]
+            tally["advance"] += np.bincount(second, weights=runoff, minlength=k).astype(np.int64)
+            pair = np.minimum(top, second) * k + np.maximum(top, second)
+            tally["pairs"] += np.bincount(pair, weights=runoff, minlength=k * k).astype(np.int64).reshape(k, k)
+            near = a.threshold - lead <= margin
+            if k > 2:
+                near |= (value[1] - value[2]) * inv <= margin
+            close |= runoff & near
+        tally["recounts"] += int(np.count_nonzero(close))
+    else:
+        yes = final[a.yes_index] * inv
+        passed = yes > a.threshold
+        n_pass = int(np.count_nonzero(passed))
+        tally["wins"][a.yes_index] += n_pass
+        tally["wins"][1 - a.yes_index] += n - n_pass
+        tally["outright"][a.yes_index] += n_pass
+        tally["outright"][1 - a.yes_index] += n - n_pass
+        tally["recounts"] += int(np.count_nonzero(np.abs(yes - a.threshold) <= margin))
+    shares = final
+    shares *= inv
+    tally["share_sum"] += shares.sum(axis=1)
+    bins = (shares * HIST_BINS).astype(np.int64)
+    np.clip(bins, 0, HIST_BINS - 1, out=bins)
+    bins += (np.arange(k) * HIST_BINS)[:, None]
+    tally["hist"] += np.bincount(bins.ravel(), minlength=k * HIST_BINS).reshape(k, HIST_BINS)
+    tally["draws"] += n
 
 
 def score_chunk(rng: np.random.Generator, a, final: np.ndarray, tally: dict) -> None:

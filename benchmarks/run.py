@@ -16,7 +16,11 @@ that loads or compiles the kernel:
   user calls: prepare + engine + summary and call; ``run_1m_s`` (units cases): the
   wall time of ``simulate.run`` at 1,000,000 draws.
 * ``numpy_draws_per_s``: ``benchmarks/numpy_reference.py`` (``numpy_strata.py`` for the
-  units cases; single-threaded NumPy).
+  units cases; single-threaded NumPy): the strongest straightforward vectorised NumPy.
+  Lump cases also: ``numpy_naive_draws_per_s`` (``numpy_naive.py``, the first, naive
+  version, exact binomials) and ``numba_baseline_draws_per_s`` per thread count
+  (``numba_baseline.py``, careful plain Numba, ``prange`` over blocks), with
+  ``ratio_vs_numba_baseline`` (kernel / baseline at each thread count).
 * ``ratio_vs_numpy``: kernel draws/s at the highest thread count / NumPy draws/s
   (``ratio_vs_numpy_1thread`` at one thread).
 * ``floor_ratio``: kernel seconds per draw at the highest thread count / floor seconds per
@@ -64,6 +68,7 @@ sys.path.insert(0, str(HERE))
 import cases  # noqa: E402  (puts the repository root on sys.path)
 import numba_cache  # noqa: E402
 import numpy as np  # noqa: E402
+import numpy_naive  # noqa: E402
 import numpy_reference  # noqa: E402
 import numpy_strata  # noqa: E402
 
@@ -81,6 +86,8 @@ FULL = {
                      "strata-58x3x3": 4_000_000, "strata-2000x2": 4_000_000},
     "numpy_draws": {"simple-3": 1_048_576, "simple-12": 524_288, "seats-7": 262_144,
                     "strata-58x3x3": 65_536, "strata-2000x2": 16_384},  # the units reference draws every unit
+    "baseline_draws": {"simple-3": 2_097_152, "simple-12": 1_048_576, "seats-7": 524_288},
+    "naive_draws": {"simple-3": 524_288, "simple-12": 262_144, "seats-7": 131_072},
     "batch_draws": 100_000,
     "batch_repeats": 3,
     "batch_stride": 1,
@@ -93,6 +100,8 @@ QUICK = {
                      "strata-58x3x3": 1_000_000, "strata-2000x2": 1_000_000},
     "numpy_draws": {"simple-3": 262_144, "simple-12": 131_072, "seats-7": 65_536,
                     "strata-58x3x3": 32_768, "strata-2000x2": 16_384},
+    "baseline_draws": {"simple-3": 524_288, "simple-12": 262_144, "seats-7": 131_072},
+    "naive_draws": {"simple-3": 131_072, "simple-12": 65_536, "seats-7": 32_768},
     "batch_draws": 100_000,
     "batch_repeats": 1,
     "batch_stride": 4,
@@ -195,6 +204,38 @@ def measure_floor(n: int, repeats: int) -> dict:
     }
 
 
+def words_drawn(arrays) -> float:
+    """64-bit words the kernel actually takes from its generator per draw, over one block: the
+    block's xoshiro256++ state is stepped from its start until it reaches the state the kernel
+    left (every variate, exact binomial, rejection and tie-break included)."""
+    from simulate.engine import streams
+
+    k = arrays.order.shape[0]
+    states = streams.block_states(SEED, 0, 1)
+    start = states[0].copy()
+    hist_low, hist_scale = engine.histogram_range(arrays, SEED)
+    engine._run_blocks(arrays, states, np.array([engine.BLOCK_DRAWS]), hist_low, hist_scale,
+                       engine._slots(1, k, engine.HIST_BINS), 1)
+    return _steps_between(start, states[0].copy()) / engine.BLOCK_DRAWS
+
+
+def _steps_between(start, end, limit=1 << 32):
+    import numba
+
+    from simulate.engine import _rng
+
+    @numba.njit
+    def steps(row, target, limit):
+        st = _rng.load(row)
+        for i in range(limit):
+            if st[0] == target[0] and st[1] == target[1] and st[2] == target[2] and st[3] == target[3]:
+                return i
+            _, st = _rng.next_u64(st)
+        return -1
+
+    return steps(start, end, limit)
+
+
 def variates_per_draw(arrays) -> dict:
     """Random variates one kernel draw consumes (binomials counted as the one normal they take when large;
     a units draw: K race-wide normals, K per vote type, per unit drawn exactly K plus one for an
@@ -210,7 +251,7 @@ def variates_per_draw(arrays) -> dict:
     else:
         k = arrays.counted.shape[0]
         normals = (0 if arrays.remaining_exact else 1) + k + (k - 1)
-    uniforms = k if not hasattr(arrays, "unit_sigma") else 0  # units: the tie-break draws a uniform only at a tie
+    uniforms = 0  # the tie-break draws uniforms only at an exact tie (rare; counted by words_drawn)
     if arrays.tail_df > 0.0:  # one gamma: at least one normal and one uniform
         normals += 1
         uniforms += 1
@@ -263,6 +304,26 @@ def bench_single(name: str, scenario, settings: dict, threads: list[int]) -> dic
     med, times, ref = timed(lambda: reference.simulate(arrays, n_numpy, SEED), reps)
     res["numpy_draws_per_s"] = n_numpy / med
     res["times_s"]["numpy"] = times
+    if not units:
+        import numba_baseline  # imports numba: only after the cache is chosen
+
+        numpy_naive.simulate(arrays, 1_000, SEED)
+        n_naive = settings["naive_draws"][name]
+        med, times, naive = timed(lambda: numpy_naive.simulate(arrays, n_naive, SEED), reps)
+        res["numpy_naive_draws_per_s"] = n_naive / med
+        res["times_s"]["numpy_naive"] = times
+        res["agreement_max_z_naive"] = numpy_reference.max_z_difference(tally_numpy(naive), tally_probabilities(tally))
+        res["numba_baseline_draws_per_s"], res["times_s"]["numba_baseline"] = {}, {}
+        n_base = settings["baseline_draws"][name]
+        for t in threads:
+            used = _numba.set_threads(t)
+            numba_baseline.simulate(arrays, numba_baseline.BLOCK * used, SEED)  # warm-up (compiles once)
+            med, times, base = timed(lambda: numba_baseline.simulate(arrays, n_base, SEED), reps)
+            res["numba_baseline_draws_per_s"][str(used)] = n_base / med
+            res["times_s"]["numba_baseline"][str(used)] = times
+        res["ratio_vs_numba_baseline"] = {t: res["kernel_draws_per_s"][t] / v for t, v in res["numba_baseline_draws_per_s"].items()}
+        res["agreement_max_z_numba_baseline"] = numpy_reference.max_z_difference(tally_numpy(base), tally_probabilities(tally))
+        res["words_per_draw"] = words_drawn(arrays)
     top = max(res["kernel_draws_per_s"], key=int)
     res["ratio_vs_numpy"] = res["kernel_draws_per_s"][top] / res["numpy_draws_per_s"]
     if "1" in res["kernel_draws_per_s"]:
@@ -375,6 +436,19 @@ def print_table(report: dict) -> None:
         print(f"{name:11s} {r['K']:3d} {kern} {_m(r['run_draws_per_s'].get(top)):>8s} {_m(r['numpy_draws_per_s'])} "
               f"{r['ratio_vs_numpy']:6.1f}x {_m(r['floor_draws_per_s'].get(top)):>8s} {r['floor_ratio']:5.2f}x "
               f"{r['agreement_max_z']:7.2f}")
+    lump = [name for name in cases.CASE_NAMES if "numba_baseline_draws_per_s" in c.get(name, {})]
+    if lump:
+        print("  the lump cases against the other programs (M draws/s; kernel / program at 1 thread and at "
+              f"{top}; agreement z; 64-bit words drawn per draw)")
+        for name in lump:
+            r = c[name]
+            base = r["numba_baseline_draws_per_s"]
+            print(f"  {name:11s} numpy {_m(r['numpy_draws_per_s'])} ({r.get('ratio_vs_numpy_1thread', 0):.1f}x at 1t), "
+                  f"naive numpy {_m(r['numpy_naive_draws_per_s'])} "
+                  f"({r['kernel_draws_per_s'].get('1', 0) / r['numpy_naive_draws_per_s']:.1f}x at 1t, z {r['agreement_max_z_naive']:.2f}), "
+                  f"plain Numba " + "/".join(_m(base[t]).strip() for t in threads if t in base)
+                  + " (" + "/".join(f"{r['ratio_vs_numba_baseline'][t]:.2f}x" for t in threads if t in base)
+                  + f", z {r['agreement_max_z_numba_baseline']:.2f}), words {r['words_per_draw']:.2f}")
     b = c.get("batch-373")
     if b:
         walls = ", ".join(f"{t} thread(s) {w:.2f} s ({b['contests_per_s'][t]:.0f} contests/s; one by one "
