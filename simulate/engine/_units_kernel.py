@@ -41,6 +41,11 @@ from ._rng import binomial, exp, load, normal, store
 _ONE, _TWO, _THREE, _FOUR = np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4)
 
 
+#: Draws processed together: their shared errors and the exactly drawn units' normals first,
+#: then each unit's (or the pooled units') work for all of them in one call.
+BATCH = 64
+
+
 @jit
 def simulate_unit_blocks(
     states, block_draws, counted,
@@ -74,6 +79,11 @@ def simulate_unit_blocks(
     pool_ballots : bool
         The exactly drawn units' ballot noise joins the pooled normal.
     tail_df, rule ... hist, as :func:`simulate.engine._kernel.simulate_blocks`.
+
+    Draws go in batches of :data:`BATCH`; per draw of a batch, in this order: the
+    Student-t factor, K race-wide and ``types`` x K vote-type normals, then the exactly
+    drawn units' normals (one for an uncertain remaining count, then K); then, draw by
+    draw, the binomials of the exactly drawn units (few units) or the pooled normal's K.
     """
     k = counted.shape[0]
     ne = ex_centre.shape[0]
@@ -82,120 +92,163 @@ def simulate_unit_blocks(
     head = min(depth + 1, k)
     nbins = hist.shape[2] - 2
     any_pooled = pool_ballots or npool > 0
-    shared = np.empty((max(types, 1), k))
+    nt = max(types, 1)
+    shared = np.empty((BATCH, nt, k))
     t = np.empty(max(k, 4))
     q = np.empty(k)
-    mean = np.empty(k)
-    cov = np.empty((k, k))
+    mean = np.empty((BATCH, k))
+    cov = np.empty((BATCH, k, k))
     chol = np.empty((k, k))
     order = np.empty(k, np.uint64)
     nz = 0  # normals of the exactly drawn units per draw
     for u in range(ne):
         nz += k if ex_rexact[u] else k + 1
-    zbuf = np.empty(max(nz, 1))
-    # pooled units' work rows: normaliser, A = sum v q^2, sum v q, rm / sum q'; per candidate q, then
-    # x = rm q' / sum q' and p = x (cf / 2 - v q' / sum q')
-    zs = np.empty(max(npool, 1))
-    aa = np.empty(max(npool, 1))
-    bb = np.empty(max(npool, 1))
-    sc = np.empty(max(npool, 1))
-    qs = np.empty((k, max(npool, 1)))
-    xs = np.empty((k, max(npool, 1)))
-    ps = np.empty((k, max(npool, 1)))
+    zbuf = np.empty((BATCH, max(nz, 1)))
+    # the pooled units' work rows (:func:`_pooled_moments`, :func:`_pooled_two`)
+    width = max(npool, 1)
+    zs = np.empty(width)
+    aa = np.empty(width)
+    bb = np.empty(width)
+    sc = np.empty(width)
+    qs = np.empty((k, width))
+    xs = np.empty((k, width))
+    ps = np.empty((k, width))
+    rho = np.empty(width)  # two candidates: m_1 / m_0
+    if k == 2:
+        for u in range(npool):
+            rho[u] = po_centre[1, u] / po_centre[0, u] if po_centre[0, u] > 0.0 else np.inf
     for b in range(states.shape[0]):
         st = load(states[b])
         for j in range(k):
             order[j] = j
-        for _ in range(block_draws[b]):
-            factor, st = tail_factor(st, tail_df)
-            for j in range(k):
-                z, st = normal(st)
-                q[j] = factor * race_sigma[j] * z
-            for g in range(types):
+        n = block_draws[b]
+        for start in range(0, n, BATCH):
+            m = min(BATCH, n - start)
+            # -- every variate the batch needs before its units: shared errors, units' normals --
+            for d in range(m):
+                factor, st = tail_factor(st, tail_df)
                 for j in range(k):
                     z, st = normal(st)
-                    shared[g, j] = exp(q[j] + type_sigma * z)
-            for j in range(k):
-                t[j] = counted[j]
-                mean[j] = 0.0
-                for i in range(k):
-                    cov[j, i] = 0.0
-            # -- units drawn exactly: their normals first, in one tight loop --------------------
-            for i in range(nz):
-                z, st = normal(st)
-                zbuf[i] = z
-            p = 0
-            for u in range(ne):
-                g = ex_type[u]
-                r = ex_median[u] - 1.0
-                if not ex_rexact[u]:
-                    z = zbuf[p]
-                    p += 1
-                    r = max(np.floor(ex_median[u] * exp(z * (ex_slow[u] if z < 0.0 else ex_shigh[u])) + 0.5) - 1.0, 0.0)
-                tail = 0.0
-                if not pool_ballots:
-                    # conditional probabilities p_j = q_j / sum_{i >= j} q_i (as in the lump kernel)
-                    for j in range(k - 1, -1, -1):
-                        v = ex_centre[u, j] * shared[g, j] * exp(ex_sigma[u, j] * zbuf[p + j])
-                        tail += v
-                        q[j] = v / tail if tail > 0.0 else 0.0
-                    p += k
-                    left = r
-                    for j in range(k - 1):
-                        x = 0.0
-                        if left > 0.0:
-                            x, st = binomial(st, left, q[j])
-                        t[j] += x
-                        left -= x
-                    t[k - 1] += left
+                    q[j] = factor * race_sigma[j] * z
+                for g in range(types):
+                    for j in range(k):
+                        z, st = normal(st)
+                        shared[d, g, j] = exp(q[j] + type_sigma * z)
+                for i in range(nz):
+                    z, st = normal(st)
+                    zbuf[d, i] = z
+                for j in range(k):
+                    mean[d, j] = 0.0
+                    for i in range(k):
+                        cov[d, j, i] = 0.0
+            # -- units drawn exactly, with many units: their moments into the pooled normal ------
+            if pool_ballots:
+                _exact_moments(m, shared, zbuf, ex_centre, ex_sigma, ex_type, ex_rexact, ex_median, ex_slow, ex_shigh,
+                               mean, cov)
+            # -- pooled units, by vote type (module docstring) ---------------------------------
+            if npool > 0:
+                if k == 2:
+                    _pooled_two(m, rho, po_var, po_mean, po_cf, po_start, shared, types, zs, aa, bb, sc, qs, xs, mean, cov)
                 else:
-                    # many units: this unit's ballot noise joins the pooled normal (mean r q, covariance
-                    # r (diag q - q q^T))
+                    for d in range(m):
+                        _pooled_moments(d, po_centre, po_var, po_mean, po_cf, po_start, shared, types,
+                                        zs, aa, bb, sc, qs, xs, ps, mean, cov)
+            for d in range(m):
+                for j in range(k):
+                    t[j] = counted[j]
+                if not pool_ballots:
+                    # few units: each one's conditional binomials, p_j = q_j / sum_{i >= j} q_i
+                    p = 0
+                    for u in range(ne):
+                        g = ex_type[u]
+                        r = ex_median[u] - 1.0
+                        if not ex_rexact[u]:
+                            z = zbuf[d, p]
+                            p += 1
+                            r = max(np.floor(ex_median[u] * exp(z * (ex_slow[u] if z < 0.0 else ex_shigh[u])) + 0.5) - 1.0, 0.0)
+                        tail = 0.0
+                        for j in range(k - 1, -1, -1):
+                            v = ex_centre[u, j] * shared[d, g, j] * exp(ex_sigma[u, j] * zbuf[d, p + j])
+                            tail += v
+                            q[j] = v / tail if tail > 0.0 else 0.0
+                        p += k
+                        left = r
+                        for j in range(k - 1):
+                            x = 0.0
+                            if left > 0.0:
+                                x, st = binomial(st, left, q[j])
+                            t[j] += x
+                            left -= x
+                        t[k - 1] += left
+                if any_pooled:
+                    # Cholesky of the pooled covariance (lower triangle), a non-positive pivot
+                    # (a direction without variance) dropping its column
                     for j in range(k):
-                        v = ex_centre[u, j] * shared[g, j] * exp(ex_sigma[u, j] * zbuf[p + j])
-                        tail += v
-                        q[j] = v
-                    p += k
-                    inv = 1.0 / tail if tail > 0.0 else 0.0
-                    for j in range(k):
-                        q[j] *= inv
-                        x = r * q[j]
-                        mean[j] += x
-                        cov[j, j] += x
                         for i in range(j + 1):
-                            cov[j, i] -= x * q[i]
-            # -- pooled units, by vote type (module docstring) ----------------------------
-            _pooled_moments(po_centre, po_var, po_mean, po_cf, po_start, shared, types, zs, aa, bb, sc, qs, xs, ps, mean, cov)
-            if any_pooled:
-                # Cholesky of the pooled covariance (lower triangle), a non-positive pivot
-                # (a direction without variance) dropping its column
-                for j in range(k):
-                    for i in range(j + 1):
-                        acc = cov[j, i]
-                        for p in range(i):
-                            acc -= chol[j, p] * chol[i, p]
-                        if i == j:
-                            chol[j, j] = math.sqrt(acc) if acc > 1e-9 * (1.0 + abs(cov[j, j])) else 0.0
-                        else:
-                            chol[j, i] = acc / chol[i, i] if chol[i, i] > 0.0 else 0.0
-                for j in range(k):
-                    z, st = normal(st)
-                    q[j] = z
-                for j in range(k):
-                    acc = mean[j]
-                    for i in range(j + 1):
-                        acc += chol[j, i] * q[i]
-                    t[j] += max(np.floor(acc + 0.5), 0.0)
-            st = score_draw(st, t, order, k, depth, head, nbins, rule, seats, threshold, threshold_num, threshold_den,
-                            recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale, slot, b,
-                            wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist)
+                            acc = cov[d, j, i]
+                            for p in range(i):
+                                acc -= chol[j, p] * chol[i, p]
+                            if i == j:
+                                chol[j, j] = math.sqrt(acc) if acc > 1e-9 * (1.0 + abs(cov[d, j, j])) else 0.0
+                            else:
+                                chol[j, i] = acc / chol[i, i] if chol[i, i] > 0.0 else 0.0
+                    for j in range(k):
+                        z, st = normal(st)
+                        q[j] = z
+                    for j in range(k):
+                        acc = mean[d, j]
+                        for i in range(j + 1):
+                            acc += chol[j, i] * q[i]
+                        t[j] += max(np.floor(acc + 0.5), 0.0)
+                st = score_draw(st, t, order, k, depth, head, nbins, rule, seats, threshold, threshold_num, threshold_den,
+                                recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale, slot, b,
+                                wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max,
+                                hist)
         store(states[b], st)
 
 
 @jit
-def _pooled_moments(po_centre, po_var, po_mean, po_cf, po_start, shared, types, zs, aa, bb, sc, qs, xs, ps, mean, cov):
-    r"""Add the pooled units' conditional mean and covariance given the shared errors ``shared``
-    (:math:`E_{tk}`) into ``mean`` and ``cov`` (lower triangle), by vote type.
+def _exact_moments(m, shared, zbuf, ex_centre, ex_sigma, ex_type, ex_rexact, ex_median, ex_slow, ex_shigh, mean, cov):
+    r"""Add the exactly drawn units' remaining votes' mean :math:`R_u q_u` and ballot-noise
+    covariance :math:`R_u(\operatorname{diag} q_u - q_u q_u^\top)` (lower triangle) for the
+    batch's ``m`` draws, each unit's :math:`R_u` and :math:`q_u` from its normals in ``zbuf``.
+
+    A function of its own, called once per batch (compiled apart from the draw loop, with
+    its own registers); the two-piece spread is chosen without a branch.
+    """
+    k = ex_centre.shape[1]
+    ne = ex_centre.shape[0]
+    q = np.empty(k)
+    for d in range(m):
+        p = 0
+        for u in range(ne):
+            g = ex_type[u]
+            r = ex_median[u] - 1.0
+            if not ex_rexact[u]:
+                z = zbuf[d, p]
+                p += 1
+                spread = z * ex_shigh[u] + min(z, 0.0) * (ex_slow[u] - ex_shigh[u])
+                r = max(np.floor(ex_median[u] * exp(spread) + 0.5) - 1.0, 0.0)
+            tail = 0.0
+            for j in range(k):
+                v = ex_centre[u, j] * shared[d, g, j] * exp(ex_sigma[u, j] * zbuf[d, p + j])
+                tail += v
+                q[j] = v
+            p += k
+            inv = 1.0 / tail if tail > 0.0 else 0.0
+            for j in range(k):
+                q[j] *= inv
+                x = r * q[j]
+                mean[d, j] += x
+                cov[d, j, j] += x
+                for i in range(j + 1):
+                    cov[d, j, i] -= x * q[i]
+
+
+@jit
+def _pooled_moments(d, po_centre, po_var, po_mean, po_cf, po_start, shared, types, zs, aa, bb, sc, qs, xs, ps, mean, cov):
+    r"""Add the pooled units' conditional mean and covariance given the shared errors ``shared[d]``
+    (:math:`E_{tk}`) into ``mean[d]`` and ``cov[d]`` (lower triangle), by vote type.
 
     A function of its own, called once per draw: compiled apart from the draw loop, its
     loops over units are vectorised (inside the kernel's one large function they were not),
@@ -210,11 +263,11 @@ def _pooled_moments(po_centre, po_var, po_mean, po_cf, po_start, shared, types, 
         lo, hi = np.uint64(po_start[g]), np.uint64(po_start[g + 1])
         if lo == hi:
             continue
-        e0 = shared[g, 0]
+        e0 = shared[d, g, 0]
         for u in range(lo, hi):
             zs[u] = po_centre[0, u] * e0
         for j in range(1, k):
-            e = shared[g, j]
+            e = shared[d, g, j]
             for u in range(lo, hi):
                 zs[u] += po_centre[j, u] * e
         for u in range(lo, hi):
@@ -222,7 +275,7 @@ def _pooled_moments(po_centre, po_var, po_mean, po_cf, po_start, shared, types, 
             aa[u] = 0.0
             bb[u] = 0.0
         for j in range(k):
-            e = shared[g, j]
+            e = shared[d, g, j]
             for u in range(lo, hi):
                 y = po_centre[j, u] * e * zs[u]  # q^s_uj
                 qs[j, u] = y
@@ -268,8 +321,8 @@ def _pooled_moments(po_centre, po_var, po_mean, po_cf, po_start, shared, types, 
                 s0 += xs[j, u]
                 d0 += qs[j, u]
             s = (s0 + s1) + (s2 + s3)
-            mean[j] += s
-            cov[j, j] += s + ((d0 + d1) + (d2 + d3))
+            mean[d, j] += s
+            cov[d, j, j] += s + ((d0 + d1) + (d2 + d3))
             for i in range(j + 1):
                 s0 = s1 = s2 = s3 = 0.0
                 for u in range(lo, mid, _FOUR):
@@ -279,4 +332,67 @@ def _pooled_moments(po_centre, po_var, po_mean, po_cf, po_start, shared, types, 
                     s3 += ps[j, u + _THREE] * xs[i, u + _THREE] + ps[i, u + _THREE] * xs[j, u + _THREE]
                 for u in range(mid, hi):
                     s0 += ps[j, u] * xs[i, u] + ps[i, u] * xs[j, u]
-                cov[j, i] += (s0 + s1) + (s2 + s3)
+                cov[d, j, i] += (s0 + s1) + (s2 + s3)
+
+
+@jit
+def _pooled_two(m, rho, po_var, po_mean, po_cf, po_start, shared, types, x0s, x1s, d0s, d1s, cs, xs, mean, cov):
+    r""":func:`_pooled_moments` for two candidates and the batch's ``m`` draws: with
+    :math:`\rho_u = m_{u1}/m_{u0}` and :math:`E = E_{t1}/E_{t0}`, :math:`q^s_0 = 1/(1 + \rho_u E)`,
+    one division, and the unit's five contributions (two means, the covariance's three
+    entries) in one loop over units that the compiler turns into vector instructions; then
+    their sums, each in four partial sums added in a fixed order.  ``xs`` is unused (the
+    general function's signature)."""
+    for d in range(m):
+        for g in range(types):
+            lo, hi = np.uint64(po_start[g]), np.uint64(po_start[g + 1])
+            if lo == hi:
+                continue
+            e = shared[d, g, 1] / shared[d, g, 0]
+            for u in range(lo, hi):
+                re = rho[u] * e
+                y = 1.0 / (1.0 + re)  # q^s_0
+                w = re * y  # q^s_1
+                v0 = po_var[0, u]
+                v1 = po_var[1, u]
+                a = v0 * y * y + v1 * w * w
+                base = 2.0 * a - (v0 * y + v1 * w)
+                c0 = 0.5 * (v0 * (1.0 - 2.0 * y) + base)
+                c1 = 0.5 * (v1 * (1.0 - 2.0 * w) + base)
+                e0 = y * (1.0 + c0 * (1.0 + 0.5 * c0))
+                e1 = w * (1.0 + c1 * (1.0 + 0.5 * c1))
+                inv = 1.0 / (e0 + e1)
+                q0 = e0 * inv
+                q1 = e1 * inv
+                x0 = po_mean[u] * q0
+                x1 = po_mean[u] * q1
+                h = 0.5 * (po_cf[u] + a)
+                p0 = x0 * (h - v0 * q0)
+                p1 = x1 * (h - v1 * q1)
+                x0s[u] = x0
+                x1s[u] = x1
+                d0s[u] = x0 + x0 * (v0 * x0 + 2.0 * p0)
+                d1s[u] = x1 + x1 * (v1 * x1 + 2.0 * p1)
+                cs[0, u] = p0 * x1 + p1 * x0
+            mid = lo + (hi - lo) // _FOUR * _FOUR
+            for row in range(5):
+                src = x0s if row == 0 else (x1s if row == 1 else (d0s if row == 2 else (d1s if row == 3 else cs[0])))
+                s0 = s1 = s2 = s3 = 0.0
+                for u in range(lo, mid, _FOUR):
+                    s0 += src[u]
+                    s1 += src[u + _ONE]
+                    s2 += src[u + _TWO]
+                    s3 += src[u + _THREE]
+                for u in range(mid, hi):
+                    s0 += src[u]
+                total = (s0 + s1) + (s2 + s3)
+                if row == 0:
+                    mean[d, 0] += total
+                elif row == 1:
+                    mean[d, 1] += total
+                elif row == 2:
+                    cov[d, 0, 0] += total
+                elif row == 3:
+                    cov[d, 1, 1] += total
+                else:
+                    cov[d, 1, 0] += total
