@@ -45,7 +45,7 @@ import math
 import numpy as np
 
 from ._numba import jit
-from ._rng import binomial, exp, gamma, load, normal, store, uniform
+from ._rng import _NORMAL_MIN_VARIANCE, _SIXTH, _binomial_exact, exp_lane, gamma, gamma_dc, load, normal, store, uniform
 
 PLURALITY, RUNOFF_RULE, MEASURE = 0, 1, 2
 
@@ -98,20 +98,40 @@ def _rank_by_lot(st, final, order, depth):
     return st
 
 
+#: Draws per mini-batch, by number of candidates: the batch's work arrays (about 4 K x batch
+#: doubles) stay in the first-level cache.
+_BATCH_SMALL_K, _BATCH_MID_K, _BATCH_LARGE_K = 256, 128, 64
+#: Rank by repeated maximum (branch-free, across the batch) while head * K is at most this;
+#: above it, per draw by insertion from the previous draw's order (about K comparisons).
+_REPEATED_MAX_WORK = 40
+
+
 @jit
 def simulate_blocks(
     states, block_draws, counted, centre, sigma, tail_df,
     remaining_exact, remaining_median, sigma_low, sigma_high,
     rule, seats, threshold, threshold_num, threshold_den, recount_margin, yes_index, margin_a, margin_b,
-    hist_low, hist_scale, scratch, order_scratch, slot,
+    hist_low, hist_scale, slot,
     wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist,
 ):
     """Simulate blocks of draws, one after the other, adding their outcomes into the outputs.
 
-    Draws are made two at a time (the second skipped at the end of an odd block):
-    their binomial chains are interleaved, and the shares of the pair after next
-    are drawn before them, so that the processor always has independent work
-    while a serial chain waits on its arithmetic.
+    Each block is simulated in mini-batches of draws held in structure-of-arrays form
+    (row ``j`` of a work array holds candidate ``j`` across the batch's draws):
+
+    1. the batch's variates, in draw order: per draw its gamma (``tail_df`` > 0), the
+       remaining vote's normal, K share normals and K - 1 normals for the binomials -- the
+       only serial loop, along the generator's state;
+    2. the remaining votes, the shares and the chain's conditional probabilities, each a
+       loop over the batch that the compiler can vectorise;
+    3. the conditional binomials candidate by candidate, every draw of the batch at once
+       (independent chains side by side); binomials below the corrected normal's variance
+       are drawn exactly afterwards, in draw order, from the same stream;
+    4. ranking: the top ``depth + 1`` by repeated maximum with selects (small K), or by
+       insertion per draw (large K); an exact tie among them is broken by lot
+       (:func:`_rank_by_lot`, uniforms drawn then only);
+    5. scoring without data-dependent branches, into counters local to this call (so that
+       threads never write to neighbouring memory), added into ``slot`` at the end.
 
     Parameters
     ----------
@@ -134,8 +154,6 @@ def simulate_blocks(
         The pair whose final margin is recorded in row K.
     hist_low, hist_scale : float64[K + 1]
         Histogram origin and bins per unit share of each row.
-    scratch : float64[B, 7, max(K, 4)]; order_scratch : uint64[B, K]
-        Work space of each block.
     slot : int
         The row of the counting outputs (all but ``share_sum``) that this call adds to:
         counts are exact whatever the grouping, so each worker thread can have its own.
@@ -144,143 +162,255 @@ def simulate_blocks(
     k = counted.shape[0]
     depth = min(k, max(seats + 1, 3))
     head = min(depth + 1, k)  # positions kept in order
+    ties = min(depth, k - 1)  # adjacent pairs among them checked for an exact tie
     nbins = hist.shape[2] - 2
+    m = _BATCH_SMALL_K if k <= 4 else (_BATCH_MID_K if k <= 10 else _BATCH_LARGE_K)
+    by_max = head * k <= _REPEATED_MAX_WORK
+    student = tail_df > 0.0
+    gd = 0.5 * tail_df - 1.0 / 3.0
+    gc = 1.0 / math.sqrt(9.0 * gd) if student else 0.0
+    # work arrays of the batch, once per call: candidate-major, draws along the rows
+    zs = np.empty((k, m))  # share normals, then the conditional probabilities p_j
+    zb = np.empty((max(k - 1, 1), m))  # the binomials' normals
+    t = np.empty((k, m))  # final tallies
+    zr = np.empty(m)
+    fac = np.empty(m)
+    left = np.empty(m)
+    inv = np.empty(m)
+    tots = np.empty(m)
+    rank = np.zeros((head, m), np.uint64)
+    rankv = np.empty((head, m))
+    bestv = np.empty(m)
+    bestj = np.empty(m, np.uint64)
+    order = np.arange(k).astype(np.uint64)  # the previous draw's order (insertion ranking)
+    o = np.zeros(k, np.uint64)  # this draw's order
+    col = np.empty(k)
+    # this call's counters (thread-private: no false sharing between worker threads)
+    l_wins = np.zeros(k, np.int64)
+    l_out = np.zeros(k, np.int64)
+    l_adv = np.zeros(k, np.int64)
+    l_first = np.zeros(k, np.int64)
+    l_pairs = np.zeros((k, k), np.int64)
+    l_min = np.full(k + 1, np.inf)
+    l_max = np.full(k + 1, -np.inf)
+    l_sum = np.zeros(k + 1)
+    n_runoffs = 0
+    n_recounts = 0
     for b in range(states.shape[0]):
         st = load(states[b])
-        # rows of w: 0, the remaining votes of the pairs in flight (columns 0-3); 1-2 and 3-4, two
-        # pairs' conditional probabilities; 5-6, the current pair's tallies
-        w = scratch[b]
-        order = order_scratch[b]
+        n = block_draws[b]
+        l_sum[:] = 0.0
         for j in range(k):
             order[j] = j
-        n = block_draws[b]
-        # Lump model, pipelined: each iteration draws the shares of the pair after next...
-        # i.e. of draws g = d + 2, g + 1, then runs the binomial chains of draws d, d + 1,
-        # so the processor always has independent work while a chain waits on its arithmetic.
-        for d in range(-2, n, 2):
-            g = d + 2
-            if g < n:
-                base = 1 + 2 * ((g // 2) % 2)
-                for f in range(2 if g + 1 < n else 1):
-                    factor, st = tail_factor(st, tail_df)
-                    # remaining votes: the two-piece log-normal
-                    r = remaining_median - 1.0
-                    if not remaining_exact:
-                        z, st = normal(st)
-                        r = max(np.floor(remaining_median * exp(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0, 0.0)
-                    w[0, base - 1 + f] = r
-                    # logistic-normal shares q_j proportional to m_j exp(tau sigma_j z_j) (simulate.model.lump),
-                    # turned at once into the chain's conditional probabilities p_j = q_j / sum_{i >= j} q_i,
-                    # which do not depend on the tallies drawn before j (nor on normalising q)
-                    tail = 0.0
-                    for j in range(k - 1, -1, -1):
-                        z, st = normal(st)
-                        v = centre[j] * exp(factor * sigma[j] * z)
-                        tail += v
-                        w[base + f, j] = v / tail if tail > 0.0 else 0.0
-            if d < 0:
-                continue
-            pair = 2 if d + 1 < n else 1
-            # the remaining tallies as conditional binomials, the two draws' chains interleaved;
-            # the last candidate takes the rest
-            base = 1 + 2 * ((d // 2) % 2)
-            left0, left1 = w[0, base - 1], w[0, base]
+        for start in range(0, n, m):
+            cnt = min(m, n - start)
+            # 1. the batch's variates, draw by draw
+            for i in range(cnt):
+                if student:
+                    g, st = gamma_dc(st, gd, gc)
+                    fac[i] = g
+                if not remaining_exact:
+                    z, st = normal(st)
+                    zr[i] = z
+                for j in range(k):
+                    z, st = normal(st)
+                    zs[j, i] = z
+                for j in range(k - 1):
+                    z, st = normal(st)
+                    zb[j, i] = z
+            # 2. remaining votes (the two-piece log-normal) and the Student-t factor
+            if remaining_exact:
+                for i in range(cnt):
+                    left[i] = remaining_median - 1.0
+            else:
+                for i in range(cnt):
+                    z = zr[i]
+                    left[i] = max(np.floor(remaining_median * exp_lane(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0, 0.0)
+            if student:
+                for i in range(cnt):
+                    fac[i] = math.sqrt(tail_df / (2.0 * fac[i]))
+            else:
+                for i in range(cnt):
+                    fac[i] = 1.0
+            # logistic-normal shares q_j proportional to m_j exp(tau sigma_j z_j) (simulate.model.lump),
+            # turned at once into the chain's conditional probabilities p_j = q_j / sum_{i >= j} q_i
+            # (no normalisation needed); inv holds the suffix sums meanwhile
+            for i in range(cnt):
+                inv[i] = 0.0
+            for j in range(k - 1, -1, -1):
+                cj, sj = centre[j], sigma[j]
+                for i in range(cnt):
+                    v = cj * exp_lane(fac[i] * sj * zs[j, i])
+                    tl = inv[i] + v
+                    inv[i] = tl
+                    zs[j, i] = v / tl if tl > 0.0 else 0.0
+            # 3. the remaining tallies as conditional binomials, the batch's chains side by side:
+            # the rounded Cornish-Fisher normal where the variance allows, exact afterwards elsewhere
             for j in range(k - 1):
-                x = 0.0
-                if left0 > 0.0:
-                    x, st = binomial(st, left0, w[base, j])
-                w[5, j] = counted[j] + x
-                left0 -= x
-                if pair == 2:
-                    x = 0.0
-                    if left1 > 0.0:
-                        x, st = binomial(st, left1, w[base + 1, j])
-                    w[6, j] = counted[j] + x
-                    left1 -= x
-            w[5, k - 1] = counted[k - 1] + left0
-            w[6, k - 1] = counted[k - 1] + left1
-
-            for f in range(pair):
-                fr = 5 + f
-                # rank: only the top depth + 1 positions need to be in order (the last of them the
-                # highest of the rest).  Insertion sort of them from the previous draw's order, then
-                # each other candidate against the lowest of them: about K well-predicted comparisons.
-                for i in range(1, head):
-                    cur = order[i]
-                    v = w[fr, cur]
-                    j = i - 1
-                    while j >= 0 and w[fr, order[j]] < v:
-                        order[j + 1] = order[j]
-                        j -= 1
-                    order[j + 1] = cur
-                for i in range(head, k):
-                    cur = order[i]
-                    v = w[fr, cur]
-                    if v > w[fr, order[head - 1]]:
-                        order[i] = order[head - 1]
-                        j = head - 2
-                        while j >= 0 and w[fr, order[j]] < v:
+                cj = counted[j]
+                exact = 0
+                for i in range(cnt):
+                    nn = left[i]
+                    pj = zs[j, i]
+                    var = nn * pj * (1.0 - pj)
+                    z = zb[j, i]
+                    x = np.floor(nn * pj + math.sqrt(var) * z + (1.0 - 2.0 * pj) * (z * z - 1.0) * _SIXTH + 0.5)
+                    big = var >= _NORMAL_MIN_VARIANCE
+                    x = min(max(x, 0.0), nn) if big else 0.0
+                    exact += (not big) & (nn > 0.0) & (pj > 0.0)
+                    t[j, i] = cj + x
+                    left[i] = nn - x
+                if exact:
+                    for i in range(cnt):
+                        nn = left[i]
+                        pj = zs[j, i]
+                        if nn > 0.0 and pj > 0.0 and nn * pj * (1.0 - pj) < _NORMAL_MIN_VARIANCE:
+                            x = nn
+                            if pj < 1.0:
+                                x, st = _binomial_exact(st, nn, pj)
+                            t[j, i] = cj + x
+                            left[i] = nn - x
+            for i in range(cnt):
+                t[k - 1, i] = counted[k - 1] + left[i]
+            # totals (summed in candidate order) and their inverses
+            for i in range(cnt):
+                tots[i] = 0.0
+            for j in range(k):
+                for i in range(cnt):
+                    tots[i] += t[j, i]
+            for i in range(cnt):
+                tot = tots[i]
+                inv[i] = 1.0 / tot if tot > 0.0 else 0.0
+            # 4. rank: the top head positions by repeated maximum of (tally, -index), with selects
+            if by_max:
+                for d in range(head):
+                    for i in range(cnt):
+                        bestv[i] = -1.0
+                        bestj[i] = 0
+                    for j in range(k):
+                        uj = np.uint64(j)
+                        for i in range(cnt):
+                            v = t[j, i]
+                            if d == 0:
+                                allowed = True
+                            else:
+                                pv = rankv[d - 1, i]
+                                allowed = (v < pv) | ((v == pv) & (uj > rank[d - 1, i]))
+                            better = allowed & (v > bestv[i])
+                            bestv[i] = v if better else bestv[i]
+                            bestj[i] = uj if better else bestj[i]
+                    for i in range(cnt):
+                        rank[d, i] = bestj[i]
+                        rankv[d, i] = bestv[i]
+            # 5. score each draw
+            for i in range(cnt):
+                if by_max:
+                    tied = False
+                    for d in range(ties):
+                        tied |= rankv[d, i] == rankv[d + 1, i]
+                    for d in range(head):
+                        o[d] = rank[d, i]
+                else:
+                    # only the top depth + 1 positions need to be in order (the last of them the
+                    # highest of the rest): insertion sort of them from the previous draw's order,
+                    # then each other candidate against the lowest of them
+                    for j in range(k):
+                        col[j] = t[j, i]
+                    for a in range(1, head):
+                        cur = order[a]
+                        v = col[cur]
+                        j = a - 1
+                        while j >= 0 and col[order[j]] < v:
                             order[j + 1] = order[j]
                             j -= 1
                         order[j + 1] = cur
-                # an exact tie among the top depth + 1 is broken by lot
-                for i in range(min(depth, k - 1)):
-                    if w[fr, order[i]] == w[fr, order[i + 1]]:
-                        st = _rank_by_lot(st, w[fr, :k], order, depth)
-                        break
-
-                # score the draw
-                total = 0.0
-                for j in range(k):
-                    total += w[fr, j]
-                inv = 1.0 / total if total > 0.0 else 0.0
-                top = order[0]
-                first[slot, top] += 1
+                    for a in range(head, k):
+                        cur = order[a]
+                        v = col[cur]
+                        if v > col[order[head - 1]]:
+                            order[a] = order[head - 1]
+                            j = head - 2
+                            while j >= 0 and col[order[j]] < v:
+                                order[j + 1] = order[j]
+                                j -= 1
+                            order[j + 1] = cur
+                    tied = False
+                    for d in range(ties):
+                        tied |= col[order[d]] == col[order[d + 1]]
+                    for d in range(head):
+                        o[d] = order[d]
+                if tied:  # an exact tie among the top depth + 1 is broken by lot
+                    for j in range(k):
+                        col[j] = t[j, i]
+                    st = _rank_by_lot(st, col, o, depth)
+                w_inv = inv[i]
+                top = o[0]
+                l_first[top] += 1
                 if rule == PLURALITY:
-                    for i in range(seats):
-                        wins[slot, order[i]] += 1
-                    if k > seats and (w[fr, order[seats - 1]] - w[fr, order[seats]]) * inv <= recount_margin:
-                        recounts[slot] += 1
+                    for a in range(seats):
+                        l_wins[o[a]] += 1
+                    if k > seats:
+                        n_recounts += (t[o[seats - 1], i] - t[o[seats], i]) * w_inv <= recount_margin
                 elif rule == RUNOFF_RULE:
-                    lead = w[fr, top] * inv
-                    if k == 1 or _above(w[fr, top], total, threshold, threshold_num, threshold_den):
-                        wins[slot, top] += 1
-                        outright[slot, top] += 1
-                        advance[slot, top] += 1
-                        if lead - threshold <= recount_margin:
-                            recounts[slot] += 1
-                    else:
-                        second = order[1]
-                        runoffs[slot] += 1
-                        advance[slot, top] += 1
-                        advance[slot, second] += 1
-                        pairs[slot, min(top, second), max(top, second)] += 1
+                    lead_votes = t[top, i]
+                    lead = lead_votes * w_inv
+                    won = k == 1 or _above(lead_votes, tots[i], threshold, threshold_num, threshold_den)
+                    one = np.int64(won)
+                    l_wins[top] += one
+                    l_out[top] += one
+                    l_adv[top] += 1
+                    if k > 1:
+                        second = o[1]
+                        l_adv[second] += 1 - one
+                        l_pairs[min(top, second), max(top, second)] += 1 - one
+                        n_runoffs += 1 - one
                         close = threshold - lead <= recount_margin
-                        if k > 2 and (w[fr, second] - w[fr, order[2]]) * inv <= recount_margin:
-                            close = True
-                        if close:
-                            recounts[slot] += 1
-                else:
-                    yes = w[fr, yes_index] * inv
-                    winner = yes_index if _above(w[fr, yes_index], total, threshold, threshold_num, threshold_den) else 1 - yes_index
-                    wins[slot, winner] += 1
-                    outright[slot, winner] += 1
-                    if abs(yes - threshold) <= recount_margin:
-                        recounts[slot] += 1
-                for j in range(k + 1):
-                    if j < k:
-                        share = w[fr, j] * inv
+                        if k > 2:
+                            close |= (t[second, i] - t[o[2], i]) * w_inv <= recount_margin
+                        n_recounts += (lead - threshold <= recount_margin) if won else close
                     else:
-                        share = 0.5 * ((w[fr, margin_a] - w[fr, margin_b]) * inv + 1.0)
-                    share_sum[b, j] += share
-                    pos = (share - hist_low[j]) * hist_scale[j]
+                        n_recounts += lead - threshold <= recount_margin
+                else:
+                    yes_votes = t[yes_index, i]
+                    one = np.int64(_above(yes_votes, tots[i], threshold, threshold_num, threshold_den))
+                    l_wins[yes_index] += one
+                    l_out[yes_index] += one
+                    l_wins[1 - yes_index] += 1 - one
+                    l_out[1 - yes_index] += 1 - one
+                    n_recounts += abs(yes_votes * w_inv - threshold) <= recount_margin
+            # final shares: sums and histograms
+            for j in range(k + 1):
+                lo, sc = hist_low[j], hist_scale[j]
+                acc = 0.0
+                for i in range(cnt):
+                    if j < k:
+                        share = t[j, i] * inv[i]
+                    else:
+                        share = 0.5 * ((t[margin_a, i] - t[margin_b, i]) * inv[i] + 1.0)
+                    acc += share
+                    pos = (share - lo) * sc
                     if pos >= 0.0 and pos < nbins:
                         hist[slot, j, np.uint64(pos) + np.uint64(1)] += 1
                     else:
-                        share_min[slot, j] = min(share_min[slot, j], share)
-                        share_max[slot, j] = max(share_max[slot, j], share)
+                        l_min[j] = min(l_min[j], share)
+                        l_max[j] = max(l_max[j], share)
                         hist[slot, j, 0 if pos < 0.0 else nbins + 1] += 1
+                l_sum[j] += acc
+        for j in range(k + 1):
+            share_sum[b, j] += l_sum[j]
         store(states[b], st)
+    for j in range(k):
+        wins[slot, j] += l_wins[j]
+        outright[slot, j] += l_out[j]
+        advance[slot, j] += l_adv[j]
+        first[slot, j] += l_first[j]
+        for a in range(k):
+            pairs[slot, j, a] += l_pairs[j, a]
+    for j in range(k + 1):
+        share_min[slot, j] = min(share_min[slot, j], l_min[j])
+        share_max[slot, j] = max(share_max[slot, j], l_max[j])
+    runoffs[slot] += n_runoffs
+    recounts[slot] += n_recounts
 
 
 @jit

@@ -106,6 +106,22 @@ def _exp_call(x):
 
 
 @jit(inline="always")
+def exp_lane(x):
+    """:func:`exp` without its out-of-range call, for loops the compiler should vectorise:
+    ``x`` is first clamped to [-708, 708] (e^-708 ~ 3.3e-308 stands for anything smaller,
+    e^708 ~ 3.0e307 for anything larger, where :func:`exp` gives a subnormal or infinity);
+    identical to :func:`exp` inside that range."""
+    x = min(max(x, -708.0), 708.0)
+    k = np.floor(x * _INV_LN2_N + 0.5)
+    r = (x - k * _LN2_N_HI) - k * _LN2_N_LO
+    r2 = r * r
+    q = r + r2 * ((0.5 + r * _C3) + r2 * (_C4 + r * _C5))
+    ki = np.intp(k)
+    scale = _EXP_T[ki & (_EXP_N - 1)] * _POW2[(ki >> 7) + 1022]
+    return scale + scale * q
+
+
+@jit(inline="always")
 def load(row):
     """The state tuple of a ``uint64[4]`` row."""
     return (row[0], row[1], row[2], row[3])
@@ -228,7 +244,14 @@ def gamma(st, shape):
     anything else is :func:`_gamma_rest`, out of line.
     """
     d = shape - 1.0 / 3.0
-    c = 1.0 / math.sqrt(9.0 * d)
+    return gamma_dc(st, d, 1.0 / math.sqrt(9.0 * d))
+
+
+@jit(inline="always")
+def gamma_dc(st, d, c):
+    """:func:`gamma` with its constants ``d = shape - 1/3`` and ``c = 1 / sqrt(9 d)`` computed
+    once by the caller (a kernel that draws one gamma per draw hoists the ``sqrt`` and
+    division out of its loop); the same variates."""
     x, st = normal(st)
     v = 1.0 + c * x
     u = 0.0

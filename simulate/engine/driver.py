@@ -158,12 +158,11 @@ def _run_blocks(arrays, states, block_draws, hist_low, hist_scale, slots, thread
     else:
         model = (arrays.counted, arrays.centre, arrays.spread, arrays.tail_df, arrays.remaining_exact,
                  arrays.remaining_median, arrays.sigma_low, arrays.sigma_high)
-        scratch, order = np.zeros((nb, 7, max(k, 4))), np.zeros((nb, k), np.uint64)
 
         def run(slot, lo, hi):
             _kernel.simulate_blocks(
                 states[lo:hi], block_draws[lo:hi], *model, *race, hist_low, hist_scale,
-                scratch[lo:hi], order[lo:hi], slot, *counts[:7], share_sum[lo:hi], *counts[7:],
+                slot, *counts[:7], share_sum[lo:hi], *counts[7:],
             )
 
     chunks = min(len(counts[5]) if chunks is None else chunks, nb) if threads > 1 else 1
