@@ -77,7 +77,7 @@ def test_calibrate_pooled_writes_the_choice_and_prints_the_folds(tmp_path, capsy
     path = write(tmp_path, f"elections:\n  - {{name: general, history: {GENERAL}, kind: general}}\n"
                            f"  - {{name: primary, history: {primary}, kind: primary}}\n")
     out = tmp_path / "fit.yaml"
-    assert main(["calibrate-pooled", str(path), "--out", str(out), "--draws", "500", "--uncertainty", "0.03,0.05",
+    assert main(["calibrate-pooled", str(path), "--out", str(out), "--fit", "grid", "--draws", "500", "--uncertainty", "0.03,0.05",
                  "--early-count", "0.15", "--workers", "1"]) == 0
     printed = capsys.readouterr().out
     fit = yaml.safe_load(out.read_text())

@@ -8,8 +8,9 @@ import sys
 from ..errors import RacecallError
 from ..history.backtest import DEFAULT_DRAWS, DEFAULT_WORKERS
 from ..history.elections import load_elections
-from ..history.pooled import pooled_fit
+from ..history.pooled import pooled_fit, pooled_shift_fit
 from ..scenario.calibration_file import write_calibration
+from .backtest import cache_dir
 from .calibrate import MAX_GRID, _grid
 from .options import positive_int, real, seed
 
@@ -21,11 +22,17 @@ EARLY_COUNT = (0.15, 0.3)
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "calibrate-pooled", help="fit the model's defaults on several elections at once, each left out in turn",
-        description="Backtest every grid point on every election of ELECTIONS (a YAML list of count histories); "
+        description="--fit shifts (default): fit the defaults on the late shifts of every election of ELECTIONS (a "
+                    "YAML list of count histories) as the spread expected in an election not seen yet, and backtest "
+                    "each election at the fit on the others. --fit grid: backtest every grid point on every election; "
                     "choose the point with the lowest mean score and no wrong or retracted call on any; score each "
                     "election at the point chosen on the others.")
     p.add_argument("elections", metavar="ELECTIONS", help="YAML file: elections: [{name, history, kind?, pass_rates?}]")
     p.add_argument("--out", required=True, metavar="FILE", help="calibration file to write (YAML)")
+    p.add_argument("--fit", choices=("shifts", "grid"), default="shifts",
+                   help="fit by the late shifts' likelihood, or by backtesting a grid (default %(default)s)")
+    p.add_argument("--score-pooled", action="store_true",
+                   help="with --fit shifts: also backtest every election at the pooled fit (in-sample figures)")
     p.add_argument("--uncertainty", type=_grid(1e-6, 0.5, zero_ok=True), default=UNCERTAINTY, metavar="GRID",
                    help="values to try (default %(default)s)")
     p.add_argument("--tail-df", type=_grid(2.0, 1000.0, zero_ok=True), default=TAIL_DF, metavar="GRID",
@@ -40,15 +47,19 @@ def add_parser(subparsers) -> None:
     p.add_argument("--confidence", type=real(0.5, 0.999999), default=0.995, help="call level (default %(default)s)")
     p.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS, help="contests at once (default %(default)s)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on Dask: 'local' or a scheduler's address")
+    p.add_argument("--cache", metavar="DIR", help="keep parsed Minnesota feeds here (default $XDG_CACHE_HOME/racecall); "
+                   "'off' to parse every archive")
     p.add_argument("--json", action="store_true", help="print the fit (choice, folds, grid) as JSON")
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
+    if args.fit == "shifts":
+        return _run_shifts(args)
     points = len(args.uncertainty) * len(args.tail_df) * len(args.early_count)
     if points > MAX_GRID:
         raise RacecallError(f"the grid has {points:,} points, more than the {MAX_GRID:,} allowed")
-    elections = load_elections(args.elections)
+    elections = load_elections(args.elections, cache_dir(args.cache))
 
     def progress(point):
         head = f"  uncertainty {point['uncertainty']:g} tail_df {point['tail_df']:g} early_count {point['early_count']:g}:"
@@ -68,6 +79,44 @@ def run(args) -> int:
     else:
         print(text(fit, args.out))
     return 0
+
+
+def _run_shifts(args) -> int:
+    elections = load_elections(args.elections, cache_dir(args.cache))
+
+    def progress(p):
+        print(f"  {p['election']}: uncertainty {p['uncertainty']:g} tail_df {p['tail_df']:g} early_count "
+              f"{p['early_count']:g}: brier {p['brier']:.4f} log_loss {p['log_loss']:.4f} ece {p['ece']:.4f} "
+              f"coverage90 {p['coverage90']:.3f} failures {p['failures']}", file=sys.stderr)
+
+    calibration, folds, shifts = pooled_shift_fit(
+        elections, draws=args.draws, seed=args.seed, call_confidence=args.confidence, workers=args.workers,
+        scheduler=args.scheduler, score_pooled=args.score_pooled, progress=progress)
+    try:
+        write_calibration(calibration, args.out)
+    except OSError as exc:
+        raise RacecallError(f"cannot write {args.out}: {exc}") from None
+    if args.json:
+        print(json.dumps({"calibration": calibration.to_dict(), "shifts": shifts.to_dict(),
+                          "folds": [f.to_dict() for f in folds]}, indent=2, ensure_ascii=False))
+    else:
+        print(shift_text(calibration, folds, shifts, args.out))
+    return 0
+
+
+def shift_text(c, folds, shifts, out: str) -> str:
+    lines = [f"pooled fit: uncertainty {c.uncertainty:g}, tail_df {c.tail_df:g}, early_count {c.early_count:g} -> {out}",
+             f"  {c.tail_df_from}", "",
+             "left out (backtested at the fit on the other elections):",
+             f"{'election':<24} {'fit on the others':<28} {'brier':>7} {'naive':>7} {'logloss':>8} {'ece':>7} "
+             f"{'cov90':>6} {'calls':>6} {'failures':>8}"]
+    for f in folds:
+        g = f.figures
+        chosen = f"u {f.chosen['uncertainty']:g} t {f.chosen['tail_df']:g} e {f.chosen['early_count']:g}"
+        naive = "-" if g.brier_naive is None else f"{g.brier_naive:.4f}"
+        lines.append(f"{f.held_out:<24} {chosen:<28} {g.brier:>7.4f} {naive:>7} {g.log_loss:>8.4f} {g.ece:>7.4f} "
+                     f"{g.coverage90:>6.3f} {g.calls:>6} {g.failures:>8}")
+    return "\n".join(lines)
 
 
 def text(fit, out: str) -> str:

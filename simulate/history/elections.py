@@ -86,10 +86,12 @@ def read_elections(path) -> list[dict]:
     return out
 
 
-def load_elections(path) -> list[Election]:
-    """The elections of an elections file, each loaded as a count history."""
+def load_elections(path, cache=None) -> list[Election]:
+    """The elections of an elections file, each loaded as a count history (``cache``: see
+    :func:`~simulate.history.sources.load_history`)."""
     out = []
     for entry in read_elections(path):
-        history = load_history(entry["history"], entry["kind"], entry["pass_rates"], entry["remaining"] or "as_known")
+        history = load_history(entry["history"], entry["kind"], entry["pass_rates"], entry["remaining"] or "as_known",
+                               cache)
         out.append(Election(entry["name"], tuple(history.scenarios)))
     return out

@@ -20,6 +20,12 @@ Leaving one election out costs no extra simulation: the choice for the fold
 that holds election *e* out uses only the other elections' backtests, and
 *e*'s figures at the chosen point are already computed.  :func:`pooled_fit`
 returns the pooled choice (all elections) and every fold's held-out figures.
+
+:func:`pooled_shift_fit` fits the same settings without a grid, from the late
+shifts themselves (:mod:`simulate.model.late_shift_fit`: one scale per
+election, and the defaults as the predictive spread for an election not seen
+yet); each fold is fitted on the other elections' shifts and backtested on the
+one left out, the pooled fit on all of them is the calibration.
 """
 
 from __future__ import annotations
@@ -110,6 +116,51 @@ class PooledFit:
     def to_dict(self) -> dict:
         return {"calibration": self.calibration.to_dict(), "folds": [f.to_dict() for f in self.folds],
                 "grid": [{**p.overrides, **{n: f.to_dict() for n, f in p.figures.items()}} for p in self.points]}
+
+
+def pooled_shift_fit(elections: Sequence[Election], *, draws: int = DEFAULT_DRAWS, seed: int = 0,
+                     call_confidence: float = 0.995, workers: int | None = None, scheduler=None,
+                     score_pooled: bool = False, progress: Callable[[dict], None] | None = None):
+    """The late-shift fit (module docstring): ``(calibration, folds, shift fit on all)``.
+
+    ``score_pooled`` also backtests every election at the pooled fit (the calibration's
+    ``metrics``; in-sample figures, for comparison with the held-out ones)."""
+    from ..model.late_shift_fit import fit_elections, shift_records
+
+    names = [e.name for e in elections]
+    if len(set(names)) != len(names) or len(names) < 2:
+        raise RacecallError(f"a late-shift fit needs at least two elections with distinct names, got {names}")
+    records = {e.name: shift_records(e.scenarios) for e in elections}
+    try:
+        fits = {None: fit_elections(records)}
+        for held in names:
+            fits[held] = fit_elections({n: r for n, r in records.items() if n != held})
+    except ValueError as exc:
+        raise RacecallError(f"cannot fit the late shifts: {exc}") from None
+
+    def figures(e: Election, fit) -> Figures:
+        overrides = check_overrides({"uncertainty": fit.uncertainty, "tail_df": fit.tail_df,
+                                     "early_count": fit.early_count})
+        report = backtest(e.scenarios, draws=draws, seed=seed, call_confidence=call_confidence,
+                          model_overrides=overrides, workers=workers, naive=True, scheduler=scheduler)
+        out = Figures.of(report)
+        if progress is not None:
+            progress({"election": e.name, **overrides, **out.to_dict()})
+        return out
+
+    folds = tuple(Fold(e.name, {"uncertainty": fits[e.name].uncertainty, "tail_df": fits[e.name].tail_df,
+                                "early_count": fits[e.name].early_count}, True, figures(e, fits[e.name]))
+                  for e in elections)
+    pooled = fits[None]
+    metrics = {e.name: figures(e, pooled).to_dict() for e in elections} if score_pooled else {}
+    calibration = Calibration(
+        uncertainty=pooled.uncertainty, tail_df=pooled.tail_df, early_count=pooled.early_count,
+        fitted_on=tuple(names), criterion="late-shift likelihood", call_confidence=call_confidence, min_coverage=None,
+        draws=draws, seed=seed, tail_df_from=(f"predictive Student-t of a new election: within-election tail_df "
+                                              f"{pooled.within_tail_df:g}, election scales "
+                                              + ", ".join(f"{n} {u:.4f}" for n, u in pooled.scales.items())),
+        feasible=all(f.figures.failures == 0 for f in folds), metrics=metrics)
+    return calibration, folds, pooled
 
 
 def grid_points(uncertainties, tail_dfs, early_counts) -> list[dict]:
