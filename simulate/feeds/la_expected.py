@@ -1,4 +1,4 @@
-"""Remaining vote "as known" for Los Angeles County: the registrar's outstanding-ballot figure, apportioned.
+r"""Remaining vote "as known" for Los Angeles County: the registrar's outstanding-ballot figure, apportioned.
 
 The county's files never say how many ballots are still to count; the registrar
 publishes a countywide figure separately (after election night; news reports quote

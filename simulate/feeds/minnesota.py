@@ -35,6 +35,7 @@ from typing import Iterator
 from ..model.expected_vote import Band, ErrorTable, precinct_estimate, remaining_interval
 from .la_county import slugify, unique_slugs
 from .minnesota_files import FeedFormatError, feed_folders, folder_time, parse_pctstats
+from .minnesota_registration import floors, is_precinct_file, lift, membership, registration_7am, spread_for
 from .release import Release
 
 __all__ = ["releases", "Contest", "CERTIFIED", "error_table", "FeedFormatError", "is_contest_file",
@@ -54,8 +55,21 @@ def is_contest_file(name: str) -> bool:
     return name.endswith(".txt") and stem != "pctstats" and not _BREAKDOWN.search(stem)
 
 
-def _wanted(name: str) -> bool:
-    return is_contest_file(name) or name in ("pctstats.txt", "allracesbycounty.txt")
+def _wanted():
+    """The files a walk reads: contest files, ``pctstats.txt``, ``allracesbycounty.txt``, and each
+    by-precinct file once (its first copy: only its list of precincts is read, and a year's
+    copies would hold hundreds of megabytes)."""
+    seen: set = set()
+
+    def wanted(name: str) -> bool:
+        if is_precinct_file(name):
+            if name in seen:
+                return False
+            seen.add(name)
+            return True
+        return is_contest_file(name) or name in ("pctstats.txt", "allracesbycounty.txt")
+
+    return wanted
 
 
 @dataclass(frozen=True)
@@ -246,14 +260,31 @@ def scenario(c: Contest, as_of: str, election: str, remaining: dict) -> dict:
             "count": {"as_of": as_of, "counted": dict(zip(ids, c.votes)), "remaining": remaining}}
 
 
+def _geography_known(folders) -> tuple[dict, dict]:
+    """What is fixed before the polls open, from the first file that carries it wherever it
+    falls in the feed (the 2020 and 2022 feeds publish them the next day): voters registered at
+    7 am by precinct (the first ``pctstats.txt``; nothing else of it is read ahead of its time)
+    and the precincts of each district contest (the by-precinct files' rows, not their votes)."""
+    registered, members = {}, {}
+    for folder, files in folders:
+        if not registered and "pctstats.txt" in files:
+            registered = registration_7am(files["pctstats.txt"].read(), f"{folder}/pctstats.txt")
+        for name in sorted(n for n in files if is_precinct_file(n)):
+            for key, precincts in membership(files[name].read(), f"{folder}/{name}").items():
+                members.setdefault(key, precincts)
+    return registered, members
+
+
 def _walk(source, certified_at=None, only=None):
-    """``(folder, as_of, final, contests, geography, election date)`` per folder, in order;
-    ``only``: just that folder key (``"latest"``: the last one)."""
-    folders = feed_folders(source, wanted=_wanted)
+    """``(folder, as_of, final, contests, geography, election date, floors)`` per folder, in
+    order; ``only``: just that folder key (``"latest"``: the last one). ``floors``: the
+    registration check of :mod:`simulate.feeds.minnesota_registration`."""
+    folders = feed_folders(source, wanted=_wanted())
     if only == "latest":
         only = folders[-1][0]
     parsed, stats_ref = _Parsed(), None
     election, certified = None, certified_at
+    registered, members = _geography_known(folders)
     for folder, files in folders:
         as_of = folder_time(folder)
         if election is None:
@@ -265,7 +296,9 @@ def _walk(source, certified_at=None, only=None):
         geo = None if stats_ref is None else parsed.get(
             "pctstats.txt", stats_ref, lambda b, n: _geography(parse_pctstats(b, n)))
         final = certified is not None and _after(as_of, certified)
-        yield folder, as_of, final, contests_of(files, parsed), geo, election
+        contests = contests_of(files, parsed)
+        yield (folder, as_of, final, contests, geo, election,
+               {} if final else floors(contests, members, registered, spread_for(election)))
 
 
 def _after(as_of: str, moment: str) -> bool:
@@ -282,7 +315,7 @@ def releases(source, *, certified_at: str | None = None, table: ErrorTable | Non
     final; ``table`` the error table of the remaining-vote estimate; ``only`` one
     release's key (``"latest"`` for the last), the others not parsed.
     """
-    for folder, as_of, final, contests, geo, election in _walk(source, certified_at, only):
+    for folder, as_of, final, contests, geo, election, floor in _walk(source, certified_at, only):
         t = table or error_table(election)
         out = []
         for key in sorted(contests):
@@ -290,12 +323,13 @@ def releases(source, *, certified_at: str | None = None, table: ErrorTable | Non
             counted = sum(c.votes)
             if counted == 0 or not c.names:
                 continue
-            rem = {"estimate": 0} if final else remaining_interval(raw_estimate(c, geo), counted, t)
+            rem = {"estimate": 0} if final else lift(remaining_interval(raw_estimate(c, geo), counted, t),
+                                                     floor.get(key))
             out.append((_slug(key), scenario(c, as_of, election, rem)))
         yield Release(as_of=as_of, key=folder, final=final, contests=tuple(out))
 
 
 def raw_estimates(source, certified_at: str | None = None):
     """``(folder, as_of, final, {key: (counted, raw)})`` per folder, for fitting error tables."""
-    for folder, as_of, final, contests, geo, election in _walk(source, certified_at):
+    for folder, as_of, final, contests, geo, election, _ in _walk(source, certified_at):
         yield folder, as_of, final, {k: (sum(c.votes), raw_estimate(c, geo)) for k, c in contests.items()}

@@ -35,11 +35,12 @@ from pathlib import Path
 
 from ..model.expected_vote import ErrorTable, remaining_interval
 from .minnesota import _slug, _walk, error_table, raw_estimate, scenario
+from .minnesota_registration import lift
 
 REMAINING_SOURCES = ("as_known", "hindsight")
 
 #: Bump when what :func:`_collect` returns changes, so old cache files are not read.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def default_cache_dir() -> Path:
@@ -65,7 +66,7 @@ def _collect(source, certified_at):
     series: dict = {}
     final_folder = election = None
     last = None
-    for folder, as_of, final, contests, geo, election in _walk(source, certified_at):
+    for folder, as_of, final, contests, geo, election, floor in _walk(source, certified_at):
         last = (folder, as_of, contests)
         if final:
             final_folder = last
@@ -76,7 +77,7 @@ def _collect(source, certified_at):
             s = series.setdefault(key, [])
             if s and s[-1][1].votes == c.votes and s[-1][1].names == c.names:
                 continue
-            s.append((as_of, c, raw_estimate(c, geo)))
+            s.append((as_of, c, raw_estimate(c, geo), floor.get(key)))
     if last is not None and last is not final_folder:
         last = (last[0], last[1], dict(last[2]))
     return series, final_folder, last, election
@@ -158,10 +159,10 @@ def minnesota_history(source, remaining: str = "as_known", *, certified_at=None,
             continue
         total = sum(fc.votes)
         built = []
-        for as_of, c, raw in snaps:
+        for as_of, c, raw, floor in snaps:
             counted = sum(c.votes)
             records.append((counted, raw, max(total - counted, 0)))
-            rem = (remaining_interval(raw, counted, table) if remaining == "as_known"
+            rem = (lift(remaining_interval(raw, counted, table), floor) if remaining == "as_known"
                    else _hindsight(counted, total))
             built.append(scenario(c, as_of, election, rem)["count"])
         data = scenario(fc, final_as_of, election, {"estimate": 0})

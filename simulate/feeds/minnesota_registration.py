@@ -1,0 +1,157 @@
+r"""A registration check on Minnesota's precincts reporting: a count too small for its electorate is not in.
+
+"All precincts reporting" says every precinct has sent *something*; in 2020 some
+counties sent their polling-place votes on election night and their absentee
+ballots (more than half the vote that year) hours later, so a contest could show
+14 of 14 precincts and half its ballots.  What the feed also says is how many
+voters each precinct had registered at 7 am (``pctstats.txt``, fixed before the
+polls open), and, through the by-precinct files, which precincts make up each
+district contest.
+
+For a contest with registered voters :math:`G` (the sum over its precincts) and
+votes counted :math:`v`, the turnout so far is :math:`\rho = v / G`.  The
+reference :math:`\bar\rho` is the median :math:`\rho` of the contests of the same
+office that show every precinct in, in the same release (at least
+:data:`MIN_REFERENCE` of them): what a complete count of such a contest looks
+like tonight.  Contests' final turnouts spread around their office's median by
+the factors :math:`a_{lo}, a_{hi}` (5th and 95th percentiles of final
+:math:`\rho` ÷ the office's median, :data:`SPREAD`, fitted on the other
+election), so a contest is expected to end with at least :math:`G\bar\rho a_{lo}`
+and at most :math:`G\bar\rho a_{hi}` votes: the remaining vote's estimate is at
+least :math:`(G\bar\rho a_{lo} - v)^+` and its high end at least
+:math:`(G\bar\rho a_{hi} - v)^+` (:func:`lift`).  Contests without a by-precinct
+file, or offices without enough complete contests, get no floor.
+"""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from .minnesota_files import FeedFormatError
+
+__all__ = ["Floor", "registration_7am", "membership", "floors", "lift", "spread_for", "SPREAD", "is_precinct_file"]
+
+#: Complete contests of an office needed for tonight's reference turnout.
+MIN_REFERENCE = 5
+#: (a_lo, a_hi): 5th and 95th percentiles of a contest's final turnout ÷ its office's median,
+#: by the election it is *not* fitted on (a backtest never learns from its own election);
+#: "pooled" (the wider of each) for live imports. Fitted by :func:`spread_of` on the
+#: certified folders (state house, state senate, U.S. House districts).
+SPREAD = {
+    "not 2020-11-03": (0.78, 1.09),
+    "not 2022-11-08": (0.86, 1.03),
+    "pooled": (0.78, 1.09),
+}
+
+
+@dataclass(frozen=True)
+class Floor:
+    """Lower bounds of the remaining vote's estimate and high end (module docstring)."""
+
+    estimate: float
+    high: float
+
+
+def is_precinct_file(name: str) -> bool:
+    """A by-precinct contest file (``sthousepct.txt``, ``StateSenateByPct.txt``, ...)."""
+    stem = name[:-4].lower() if name.endswith(".txt") else ""
+    return "pct" in stem and stem != "pctstats" and not stem.startswith("allraces")
+
+
+def registration_7am(data: bytes, where: str = "pctstats.txt") -> dict:
+    """``{(county, precinct): voters registered at 7 am}`` from ``pctstats.txt``."""
+    out = {}
+    for n, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        f = line.split(";")
+        if not line.strip():
+            continue
+        if len(f) < 12:
+            raise FeedFormatError(f"{where} line {n}: {len(f)} fields, expected 12")
+        try:
+            out[(f[1].strip(), f[2].strip())] = int(f[5] or 0)
+        except ValueError:
+            raise FeedFormatError(f"{where} line {n}: registered_at_7am is not a whole number") from None
+    return out
+
+
+def membership(data: bytes, where: str) -> dict:
+    """``{(office id, district, office name): frozenset of (county, precinct)}`` from a by-precinct file."""
+    acc: dict = {}
+    for n, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        f = line.split(";")
+        if len(f) < 16:
+            if line.strip():
+                raise FeedFormatError(f"{where} line {n}: {len(f)} fields, expected 16")
+            continue
+        acc.setdefault((f[3].strip(), f[5].strip(), f[4].strip()), set()).add((f[1].strip(), f[2].strip()))
+    return {k: frozenset(v) for k, v in acc.items()}
+
+
+def _electorate(contests: dict, members: dict, registered: dict) -> dict:
+    """``{contest key: registered voters}`` for district contests with a precinct list."""
+    out = {}
+    for key in contests:
+        if key[0]:
+            continue
+        precincts = members.get(key[1:])
+        if precincts:
+            g = sum(registered.get(p, 0) for p in precincts)
+            if g > 0:
+                out[key] = g
+    return out
+
+
+def _office(key) -> str:
+    """The office a district contest is one of: its name without the district (office ids
+    differ by district: State Representative 10B is 0207, 52B is 0291)."""
+    return " ".join(key[3].replace(key[2], " ").split()) if key[2] else key[3]
+
+
+def floors(contests: dict, members: dict, registered: dict, spread: tuple[float, float]) -> dict:
+    """``{contest key: Floor}`` for one release (module docstring)."""
+    if not members or not registered:
+        return {}
+    electorate = _electorate(contests, members, registered)
+    complete: dict = {}
+    for key, g in electorate.items():
+        c = contests[key]
+        if c.total > 0 and c.reporting >= c.total:
+            complete.setdefault(_office(key), []).append(sum(c.votes) / g)
+    reference = {office: statistics.median(r) for office, r in complete.items() if len(r) >= MIN_REFERENCE}
+    lo, hi = spread
+    out = {}
+    for key, g in electorate.items():
+        rho = reference.get(_office(key))
+        if rho is None:
+            continue
+        v = sum(contests[key].votes)
+        est, high = max(g * rho * lo - v, 0.0), max(g * rho * hi - v, 0.0)
+        if high > 0:
+            out[key] = Floor(est, high)
+    return out
+
+
+def lift(remaining: dict, floor: Floor | None) -> dict:
+    """``remaining`` (estimate, low, high) with its estimate and high end raised to ``floor`` (whole ballots)."""
+    if floor is None:
+        return remaining
+    estimate = max(remaining["estimate"], round(floor.estimate))
+    high = max(remaining["high"], round(floor.high), estimate)
+    return {"estimate": estimate, "low": min(remaining["low"], estimate), "high": high}
+
+
+def spread_for(election: str | None) -> tuple[float, float]:
+    """:data:`SPREAD` for ``election``: fitted without it when it is one of the history's, else pooled."""
+    return SPREAD.get(f"not {election}", SPREAD["pooled"])
+
+
+def spread_of(contests: dict, members: dict, registered: dict, level=(0.05, 0.95)) -> tuple[float, float]:
+    """``(a_lo, a_hi)`` from a certified release: quantiles of final turnout ÷ its office's median."""
+    import numpy as np
+
+    electorate = _electorate(contests, members, registered)
+    by_office: dict = {}
+    for key, g in electorate.items():
+        by_office.setdefault(_office(key), []).append(sum(contests[key].votes) / g)
+    ratios = [r / statistics.median(rs) for rs in by_office.values() if len(rs) >= MIN_REFERENCE for r in rs]
+    return tuple(float(q) for q in np.quantile(ratios, level))

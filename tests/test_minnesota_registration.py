@@ -1,0 +1,103 @@
+"""The registration check on Minnesota's precincts reporting: a count too small for its electorate stays open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulate.feeds.minnesota import Contest
+from simulate.feeds.minnesota_files import FeedFormatError
+from simulate.feeds.minnesota_registration import (
+    Floor, floors, is_precinct_file, lift, membership, registration_7am, spread_for, spread_of)
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "minnesota"
+
+
+def district(n: str, votes, reporting=10, total=10):
+    key = ("", f"02{n}", n, f"State Representative District {n}")
+    return key, Contest(key, ("A", "B"), ("R", "DFL"), tuple(votes), reporting, total)
+
+
+def release(turnouts, registered=1000):
+    """Districts 10A.. with 10 precincts of ``registered`` voters each and the given turnout."""
+    contests, members, reg = {}, {}, {}
+    for i, (rho, reporting) in enumerate(turnouts):
+        n = f"{10 + i}A"
+        v = round(rho * 10 * registered)
+        key, c = district(n, (v // 2, v - v // 2), reporting)
+        contests[key] = c
+        precincts = frozenset(("27", f"{i:02d}{j:02d}") for j in range(10))
+        members[key[1:]] = precincts
+        reg.update({p: registered for p in precincts})
+    return contests, members, reg
+
+
+def test_a_complete_looking_count_far_below_tonights_turnout_gets_a_floor():
+    turnouts = [(0.80, 10), (0.82, 10), (0.78, 10), (0.85, 10), (0.81, 10), (0.40, 10), (0.50, 6)]
+    contests, members, reg = release(turnouts)
+    out = floors(contests, members, reg, (0.8, 1.1))
+    rho = 0.805  # median of the six complete contests' turnouts (0.80 0.82 0.78 0.85 0.81 0.40)
+    g = 10_000
+    half = ("", "0215A", "15A", "State Representative District 15A")
+    assert out[half].estimate == pytest.approx(g * rho * 0.8 - 4000)
+    assert out[half].high == pytest.approx(g * rho * 1.1 - 4000)
+    partial = ("", "0216A", "16A", "State Representative District 16A")
+    assert out[partial].estimate == pytest.approx(g * rho * 0.8 - 5000)
+    high_turnout = ("", "0213A", "13A", "State Representative District 13A")
+    assert out[high_turnout].estimate == 0.0 and out[high_turnout].high == pytest.approx(g * rho * 1.1 - 8500)
+
+
+def test_no_floor_without_enough_complete_contests_or_registration():
+    contests, members, reg = release([(0.8, 10)] * 4 + [(0.4, 10)])
+    assert len(floors(contests, members, reg, (0.8, 1.1))) == 5  # five complete: a reference
+    contests, members, reg = release([(0.8, 10)] * 3 + [(0.4, 5)] * 3)
+    assert floors(contests, members, reg, (0.8, 1.1)) == {}  # three complete: none
+    contests, members, reg = release([(0.8, 10)] * 6)
+    assert floors(contests, members, {}, (0.8, 1.1)) == {} and floors(contests, {}, reg, (0.8, 1.1)) == {}
+
+
+def test_lift_raises_the_estimate_and_high_only():
+    rem = {"estimate": 10, "low": 5, "high": 30}
+    assert lift(rem, None) is rem
+    assert lift(rem, Floor(100.4, 250.6)) == {"estimate": 100, "low": 5, "high": 251}
+    assert lift(rem, Floor(0.0, 20.0)) == rem
+    assert lift({"estimate": 0, "low": 0, "high": 1}, Floor(0.0, 40.2)) == {"estimate": 0, "low": 0, "high": 40}
+
+
+def test_spread_of_a_final_release():
+    contests, members, reg = release([(0.8, 10), (0.9, 10), (1.0, 10), (0.7, 10), (0.85, 10)])
+    lo, hi = spread_of(contests, members, reg, level=(0.0, 1.0))
+    assert lo == pytest.approx(0.7 / 0.85) and hi == pytest.approx(1.0 / 0.85)
+    assert spread_for("2020-11-03") != spread_for("2022-11-08")
+    assert spread_for("2030-11-05") == spread_for(None)
+
+
+def test_files_and_parse_errors():
+    assert is_precinct_file("sthousepct.txt") and is_precinct_file("StateSenateByPct.txt")
+    assert not is_precinct_file("pctstats.txt") and not is_precinct_file("allracesbyprecinct.txt")
+    assert not is_precinct_file("ushouse.txt")
+    assert registration_7am(b"MN;27;0005;A;1;1246;73;553;545;0;0;1098\n") == {("27", "0005"): 1246}
+    with pytest.raises(FeedFormatError, match="pctstats.txt line 1: 3 fields"):
+        registration_7am(b"MN;27;0005\n")
+    with pytest.raises(FeedFormatError, match="line 1: registered_at_7am is not a whole number"):
+        registration_7am(b"MN;27;0005;A;1;x;73;553;545;0;0;1098\n")
+    rows = (b"MN;01;0005;0207;State Representative District 10B;10B;0301;A;;;R;1;1;690;65.03;1061\n"
+            b"MN;01;0010;0207;State Representative District 10B;10B;0301;A;;;R;1;1;69;65.03;1061\n")
+    assert membership(rows, "x") == {("0207", "10B", "State Representative District 10B"):
+                                     frozenset({("01", "0005"), ("01", "0010")})}
+    with pytest.raises(FeedFormatError, match="x line 1: 2 fields"):
+        membership(b"MN;01\n", "x")
+
+
+@pytest.mark.skipif(not (SHARED / "minnesota-2020.tar.xz").exists(), reason="needs the full Minnesota feed")
+def test_house_52b_2020_all_precincts_in_is_held_open_by_registration():
+    """At 22:20 on election night 52B showed 14 of 14 precincts and 12,150 votes; 24,621 were cast."""
+    from simulate.feeds.minnesota import releases
+
+    (rel,) = releases(SHARED / "minnesota-2020.tar.xz", only="20201103T222006-0600")
+    (data,) = [d for slug, d in rel.contests if d["race"]["name"].startswith("State Representative District 52B")]
+    counted = sum(data["count"]["counted"].values())
+    rem = data["count"]["remaining"]
+    assert counted == 12_150
+    assert rem["estimate"] >= 4_000 and rem["high"] >= 24_621 - counted
