@@ -60,6 +60,8 @@ def tail_factor(st, tail_df):
 
 #: Above this many votes in all, num * total could overflow int64 (den <= 10^6): float comparison.
 _EXACT_TOTAL = 9.0e12
+#: Whole numbers below 2^53 and their products below it are exact in float64.
+_EXACT_PRODUCT = 2.0**53
 
 
 @jit(inline="always")
@@ -103,7 +105,7 @@ def _rank_by_lot(st, final, order, depth):
 _BATCH_SMALL_K, _BATCH_MID_K, _BATCH_LARGE_K = 256, 128, 64
 #: Rank by repeated maximum (branch-free, across the batch) while head * K is at most this;
 #: above it, per draw by insertion from the previous draw's order (about K comparisons).
-_REPEATED_MAX_WORK = 40
+_REPEATED_MAX_WORK = 64
 
 
 @jit
@@ -183,6 +185,12 @@ def simulate_blocks(
     bestv = np.empty(m)
     bestj = np.empty(m, np.uint64)
     order = np.arange(k).astype(np.uint64)  # the previous draw's order (insertion ranking)
+    flag = np.zeros(m, np.bool_)
+    sh = np.empty(m)
+    bins = np.empty(m, np.int32)
+    fbins = float(nbins)
+    den_num = float(max(threshold_num, threshold_den))
+    l_hist = np.zeros((k + 1, nbins + 2), np.int64)
     o = np.zeros(k, np.uint64)  # this draw's order
     col = np.empty(k)
     # this call's counters (thread-private: no false sharing between worker threads)
@@ -281,8 +289,9 @@ def simulate_blocks(
             for i in range(cnt):
                 tot = tots[i]
                 inv[i] = 1.0 / tot if tot > 0.0 else 0.0
-            # 4. rank: the top head positions by repeated maximum of (tally, -index), with selects
-            if by_max:
+            # 4. rank: the top head positions, with their tallies (rankv, by position: a tie broken
+            # by lot permutes tied indices only, so these stay valid)
+            if by_max:  # repeated maximum of (tally, -index), with selects, across the batch
                 for d in range(head):
                     for i in range(cnt):
                         bestv[i] = -1.0
@@ -302,18 +311,11 @@ def simulate_blocks(
                     for i in range(cnt):
                         rank[d, i] = bestj[i]
                         rankv[d, i] = bestv[i]
-            # 5. score each draw
-            for i in range(cnt):
-                if by_max:
-                    tied = False
-                    for d in range(ties):
-                        tied |= rankv[d, i] == rankv[d + 1, i]
-                    for d in range(head):
-                        o[d] = rank[d, i]
-                else:
-                    # only the top depth + 1 positions need to be in order (the last of them the
-                    # highest of the rest): insertion sort of them from the previous draw's order,
-                    # then each other candidate against the lowest of them
+            else:
+                # per draw: only the top depth + 1 positions need to be in order (the last of them
+                # the highest of the rest); insertion sort of them from the previous draw's order,
+                # then each other candidate against the lowest of them (about K comparisons)
+                for i in range(cnt):
                     for j in range(k):
                         col[j] = t[j, i]
                     for a in range(1, head):
@@ -334,68 +336,119 @@ def simulate_blocks(
                                 order[j + 1] = order[j]
                                 j -= 1
                             order[j + 1] = cur
-                    tied = False
-                    for d in range(ties):
-                        tied |= col[order[d]] == col[order[d + 1]]
                     for d in range(head):
-                        o[d] = order[d]
-                if tied:  # an exact tie among the top depth + 1 is broken by lot
-                    for j in range(k):
-                        col[j] = t[j, i]
-                    st = _rank_by_lot(st, col, o, depth)
-                w_inv = inv[i]
-                top = o[0]
-                l_first[top] += 1
-                if rule == PLURALITY:
+                        rank[d, i] = order[d]
+                        rankv[d, i] = col[order[d]]
+            # an exact tie among the top depth + 1 is broken by lot (uniforms drawn only then)
+            for i in range(cnt):
+                flag[i] = False
+            for d in range(ties):
+                for i in range(cnt):
+                    flag[i] |= rankv[d, i] == rankv[d + 1, i]
+            tied = 0
+            for i in range(cnt):
+                tied += flag[i]
+            if tied:
+                for i in range(cnt):
+                    if flag[i]:
+                        for j in range(k):
+                            col[j] = t[j, i]
+                        st = _rank_by_lot(st, col, o, depth)
+                        for d in range(depth):
+                            rank[d, i] = o[d]
+            # 5. score: outcome flags across the batch, then the counts by candidate
+            if rule == PLURALITY:
+                if k > seats:
+                    close = 0
+                    for i in range(cnt):
+                        close += (rankv[seats - 1, i] - rankv[seats, i]) * inv[i] <= recount_margin
+                    n_recounts += close
+                for i in range(cnt):
+                    l_first[rank[0, i]] += 1
                     for a in range(seats):
-                        l_wins[o[a]] += 1
-                    if k > seats:
-                        n_recounts += (t[o[seats - 1], i] - t[o[seats], i]) * w_inv <= recount_margin
-                elif rule == RUNOFF_RULE:
-                    lead_votes = t[top, i]
-                    lead = lead_votes * w_inv
-                    won = k == 1 or _above(lead_votes, tots[i], threshold, threshold_num, threshold_den)
-                    one = np.int64(won)
-                    l_wins[top] += one
-                    l_out[top] += one
-                    l_adv[top] += 1
-                    if k > 1:
-                        second = o[1]
-                        l_adv[second] += 1 - one
-                        l_pairs[min(top, second), max(top, second)] += 1 - one
-                        n_runoffs += 1 - one
-                        close = threshold - lead <= recount_margin
+                        l_wins[rank[a, i]] += 1
+            else:
+                # "more than the threshold", exactly: votes * den > num * total, in floating point
+                # where both products are exact (below 2^53), else by _above
+                runoff = rule == RUNOFF_RULE
+                row = 0 if runoff else yes_index
+                inexact = 0
+                for i in range(cnt):
+                    votes = rankv[0, i] if runoff else t[row, i]
+                    tot = tots[i]
+                    flag[i] = (tot > 0.0) & (votes * threshold_den > threshold_num * tot)
+                    inexact += tot * den_num >= _EXACT_PRODUCT
+                if inexact:
+                    for i in range(cnt):
+                        if tots[i] * den_num >= _EXACT_PRODUCT:
+                            votes = rankv[0, i] if runoff else t[row, i]
+                            flag[i] = _above(votes, tots[i], threshold, threshold_num, threshold_den)
+                close = 0
+                if runoff:
+                    for i in range(cnt):
+                        won = flag[i] | (k == 1)
+                        flag[i] = won
+                        lead = rankv[0, i] * inv[i]
+                        near = threshold - lead <= recount_margin
                         if k > 2:
-                            close |= (t[second, i] - t[o[2], i]) * w_inv <= recount_margin
-                        n_recounts += (lead - threshold <= recount_margin) if won else close
-                    else:
-                        n_recounts += lead - threshold <= recount_margin
+                            near |= (rankv[1, i] - rankv[2, i]) * inv[i] <= recount_margin
+                        close += (lead - threshold <= recount_margin) if won else near
                 else:
-                    yes_votes = t[yes_index, i]
-                    one = np.int64(_above(yes_votes, tots[i], threshold, threshold_num, threshold_den))
-                    l_wins[yes_index] += one
-                    l_out[yes_index] += one
-                    l_wins[1 - yes_index] += 1 - one
-                    l_out[1 - yes_index] += 1 - one
-                    n_recounts += abs(yes_votes * w_inv - threshold) <= recount_margin
-            # final shares: sums and histograms
+                    for i in range(cnt):
+                        close += abs(t[row, i] * inv[i] - threshold) <= recount_margin
+                n_recounts += close
+                if runoff:
+                    for i in range(cnt):
+                        top = rank[0, i]
+                        one = np.int64(flag[i])
+                        l_first[top] += 1
+                        l_wins[top] += one
+                        l_out[top] += one
+                        l_adv[top] += 1
+                        if k > 1:
+                            second = rank[1, i]
+                            l_adv[second] += 1 - one
+                            l_pairs[min(top, second), max(top, second)] += 1 - one
+                            n_runoffs += 1 - one
+                else:
+                    passed = 0
+                    for i in range(cnt):
+                        l_first[rank[0, i]] += 1
+                        passed += flag[i]
+                    l_wins[yes_index] += passed
+                    l_out[yes_index] += passed
+                    l_wins[1 - yes_index] += cnt - passed
+                    l_out[1 - yes_index] += cnt - passed
+            # final shares: sums (four partial sums, in a fixed order) and histogram bins
             for j in range(k + 1):
                 lo, sc = hist_low[j], hist_scale[j]
-                acc = 0.0
+                outside = 0
                 for i in range(cnt):
                     if j < k:
                         share = t[j, i] * inv[i]
                     else:
                         share = 0.5 * ((t[margin_a, i] - t[margin_b, i]) * inv[i] + 1.0)
-                    acc += share
-                    pos = (share - lo) * sc
-                    if pos >= 0.0 and pos < nbins:
-                        hist[slot, j, np.uint64(pos) + np.uint64(1)] += 1
-                    else:
-                        l_min[j] = min(l_min[j], share)
-                        l_max[j] = max(l_max[j], share)
-                        hist[slot, j, 0 if pos < 0.0 else nbins + 1] += 1
-                l_sum[j] += acc
+                    sh[i] = share
+                    pos = min(max((share - lo) * sc, -1.0), fbins)
+                    bin_ = np.int32(np.floor(pos)) + 1  # 0: underflow; nbins + 1: overflow
+                    bins[i] = bin_
+                    outside += (bin_ == 0) | (bin_ == nbins + 1)
+                a0 = a1 = a2 = a3 = 0.0
+                for i in range(0, cnt - 3, 4):
+                    a0 += sh[i]
+                    a1 += sh[i + 1]
+                    a2 += sh[i + 2]
+                    a3 += sh[i + 3]
+                for i in range(cnt - cnt % 4, cnt):
+                    a0 += sh[i]
+                l_sum[j] += (a0 + a1) + (a2 + a3)
+                for i in range(cnt):
+                    l_hist[j, bins[i]] += 1
+                if outside:
+                    for i in range(cnt):
+                        if bins[i] == 0 or bins[i] == nbins + 1:
+                            l_min[j] = min(l_min[j], sh[i])
+                            l_max[j] = max(l_max[j], sh[i])
         for j in range(k + 1):
             share_sum[b, j] += l_sum[j]
         store(states[b], st)
@@ -411,6 +464,9 @@ def simulate_blocks(
         share_max[slot, j] = max(share_max[slot, j], l_max[j])
     runoffs[slot] += n_runoffs
     recounts[slot] += n_recounts
+    for j in range(k + 1):
+        for a in range(nbins + 2):
+            hist[slot, j, a] += l_hist[j, a]
 
 
 @jit
