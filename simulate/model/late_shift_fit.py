@@ -45,9 +45,10 @@ Stage 2: the new election.
     whose 90% two-sided quantile is the *typical* election's,
     :math:`x_{0.90} = e^{\mu} t_{\nu_w}^{-1}(0.95)` (the interval the report prints
     should hold 90% of final shares where counts run as they usually do), and whose
-    99.5% quantile is the new election's, :math:`x_{0.995}` from :math:`P(|Z| > x) =
-    0.005` (a call at 99.5% must survive the count orders seen anywhere):
-    :math:`\nu` solves :math:`t_\nu^{-1}(0.9975) / t_\nu^{-1}(0.95) = x_{0.995}/x_{0.90}`
+    99% two-sided quantile -- a shift against the leader with probability 0.5%, the call
+    level's -- is the new election's, :math:`x_{0.99}` from :math:`P(|Z| > x) = 0.01`
+    (a call at 99.5% must survive the count orders seen anywhere):
+    :math:`\nu` solves :math:`t_\nu^{-1}(0.995) / t_\nu^{-1}(0.95) = x_{0.99}/x_{0.90}`
     (0, normal, when the ratio is at most the normal's; at least 2, the smallest
     ``tail_df`` a scenario takes) and :math:`u = x_{0.90} / t_\nu^{-1}(0.95)`.
 """
@@ -66,7 +67,7 @@ __all__ = ["ShiftRecords", "ShiftFit", "shift_records", "fit_elections", "TAIL_D
 #: Student-t degrees of freedom tried within an election (0: normal).
 TAIL_DF_GRID = (3.0, 4.0, 5.0, 6.0, 8.0, 12.0, 20.0, 50.0, 0.0)
 #: Two-sided levels matched by the single Student-t of the defaults.
-BODY, TAIL = 0.90, 0.995
+BODY, TAIL = 0.90, 0.99
 #: Bounds of a fitted election's scale and of the early-count setting.
 U_BOUNDS = (0.002, 0.5)
 EARLY_BOUNDS = (0.0, 2.0)
@@ -105,7 +106,7 @@ class ShiftFit:
     scales: dict  # election name -> u_e
     log_mean: float
     log_sd: float
-    quantiles: tuple  # (x_0.90 of the typical election, x_0.995 of a new one)
+    quantiles: tuple  # (x_0.90 of the typical election, x_0.99 of a new one)
     records: dict  # election name -> (records, contests)
 
     def to_dict(self) -> dict:
