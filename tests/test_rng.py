@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -99,3 +101,19 @@ def test_inlined_exp_within_two_ulp_of_libm():
     nan = np.empty(1)
     _rng.fill_exps(np.array([np.nan]), nan)
     assert np.isnan(nan[0])
+
+
+def test_vectorised_exp_rows_within_two_ulp_of_libm():
+    """exp_rows (the kernel's table-free exp) within 2 ulp of math.exp on [-708, 708], clamped outside
+    (rows of any length: the tail of a row that is not a multiple of the vector width too)."""
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(-40.0, 40.0, 100_001), np.linspace(-708.0, 708.0, 10_001),
+                        [0.0, -0.0, 1e-300, -1e-300, 0.5 * math.log(2.0), -0.5 * math.log(2.0)]])
+    out = np.empty_like(x)
+    _rng.fill_exp_rows(x, out)
+    ref = np.array([math.exp(v) for v in x])
+    assert np.all(np.abs(out - ref) <= 2.0 * np.spacing(ref))
+    clamped = np.empty(4)
+    _rng.fill_exp_rows(np.array([-800.0, -708.0, 708.0, 800.0]), clamped)
+    assert clamped[0] == clamped[1] and abs(clamped[1] - math.exp(-708.0)) <= 2.0 * np.spacing(math.exp(-708.0))
+    assert clamped[2] == clamped[3] and abs(clamped[2] - math.exp(708.0)) <= 2.0 * np.spacing(math.exp(708.0))

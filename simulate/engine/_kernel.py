@@ -45,7 +45,7 @@ import math
 import numpy as np
 
 from ._numba import jit
-from ._rng import _NORMAL_MIN_VARIANCE, _SIXTH, _binomial_exact, exp_lane, gamma, gamma_dc, load, normal, store, uniform
+from ._rng import _NORMAL_MIN_VARIANCE, _SIXTH, _binomial_exact, exp_rows, gamma, gamma_dc, load, normal, store, uniform
 
 PLURALITY, RUNOFF_RULE, MEASURE = 0, 1, 2
 
@@ -176,6 +176,8 @@ def simulate_blocks(
     zb = np.empty((max(k - 1, 1), m))  # the binomials' normals
     t = np.empty((k, m))  # final tallies
     zr = np.empty(m)
+    ex = np.empty(m)
+    scl = np.empty(m)
     fac = np.empty(m)
     left = np.empty(m)
     inv = np.empty(m)
@@ -233,7 +235,10 @@ def simulate_blocks(
             else:
                 for i in range(cnt):
                     z = zr[i]
-                    left[i] = max(np.floor(remaining_median * exp_lane(z * (sigma_low if z < 0.0 else sigma_high)) + 0.5) - 1.0, 0.0)
+                    ex[i] = z * (sigma_low if z < 0.0 else sigma_high)
+                exp_rows(ex, scl, cnt)
+                for i in range(cnt):
+                    left[i] = max(np.floor(remaining_median * ex[i] + 0.5) - 1.0, 0.0)
             if student:
                 for i in range(cnt):
                     fac[i] = math.sqrt(tail_df / (2.0 * fac[i]))
@@ -248,7 +253,10 @@ def simulate_blocks(
             for j in range(k - 1, -1, -1):
                 cj, sj = centre[j], sigma[j]
                 for i in range(cnt):
-                    v = cj * exp_lane(fac[i] * sj * zs[j, i])
+                    ex[i] = fac[i] * sj * zs[j, i]
+                exp_rows(ex, scl, cnt)
+                for i in range(cnt):
+                    v = cj * ex[i]
                     tl = inv[i] + v
                     inv[i] = tl
                     zs[j, i] = v / tl if tl > 0.0 else 0.0
