@@ -187,7 +187,7 @@ def simulate_blocks(
     bestv = np.empty(m)
     bestj = np.empty(m, np.uint64)
     order = np.arange(k).astype(np.uint64)  # the previous draw's order (insertion ranking)
-    flag = np.zeros(m, np.bool_)
+    flag = np.zeros(m, np.int64)  # 0/1 (a bool array keeps the compiler from vectorising)
     sh = np.empty(m)
     bins = np.empty(m, np.int32)
     fbins = float(nbins)
@@ -299,7 +299,28 @@ def simulate_blocks(
                 inv[i] = 1.0 / tot if tot > 0.0 else 0.0
             # 4. rank: the top head positions, with their tallies (rankv, by position: a tie broken
             # by lot permutes tied indices only, so these stay valid)
-            if by_max:  # repeated maximum of (tally, -index), with selects, across the batch
+            if k == 2 or k == 3:  # a sorting network of compare-exchanges, with selects (a tie: by lot below)
+                for i in range(cnt):
+                    v0, v1 = t[0, i], t[1, i]
+                    j0, j1 = np.uint64(0), np.uint64(1)
+                    swap = v1 > v0
+                    v0, v1 = (v1 if swap else v0), (v0 if swap else v1)
+                    j0, j1 = (j1 if swap else j0), (j0 if swap else j1)
+                    if k == 3:
+                        v2, j2 = t[2, i], np.uint64(2)
+                        swap = v2 > v1
+                        v1, v2 = (v2 if swap else v1), (v1 if swap else v2)
+                        j1, j2 = (j2 if swap else j1), (j1 if swap else j2)
+                        swap = v1 > v0
+                        v0, v1 = (v1 if swap else v0), (v0 if swap else v1)
+                        j0, j1 = (j1 if swap else j0), (j0 if swap else j1)
+                        rank[2, i] = j2
+                        rankv[2, i] = v2
+                    rank[0, i] = j0
+                    rank[1, i] = j1
+                    rankv[0, i] = v0
+                    rankv[1, i] = v1
+            elif by_max:  # repeated maximum of (tally, -index), with selects, across the batch
                 for d in range(head):
                     for i in range(cnt):
                         bestv[i] = -1.0
@@ -348,17 +369,16 @@ def simulate_blocks(
                         rank[d, i] = order[d]
                         rankv[d, i] = col[order[d]]
             # an exact tie among the top depth + 1 is broken by lot (uniforms drawn only then)
-            for i in range(cnt):
-                flag[i] = False
+            tied = 0
             for d in range(ties):
                 for i in range(cnt):
-                    flag[i] |= rankv[d, i] == rankv[d + 1, i]
-            tied = 0
-            for i in range(cnt):
-                tied += flag[i]
+                    tied += rankv[d, i] == rankv[d + 1, i]
             if tied:
                 for i in range(cnt):
-                    if flag[i]:
+                    eq = False
+                    for d in range(ties):
+                        eq |= rankv[d, i] == rankv[d + 1, i]
+                    if eq:
                         for j in range(k):
                             col[j] = t[j, i]
                         st = _rank_by_lot(st, col, o, depth)
