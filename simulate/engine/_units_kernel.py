@@ -374,25 +374,43 @@ def _pooled_two(m, rho, po_var, po_mean, po_cf, po_start, shared, types, x0s, x1
                 d0s[u] = x0 + x0 * (v0 * x0 + 2.0 * p0)
                 d1s[u] = x1 + x1 * (v1 * x1 + 2.0 * p1)
                 cs[0, u] = p0 * x1 + p1 * x0
+            # the five sums in one loop, each in four partial sums (five independent chains)
             mid = lo + (hi - lo) // _FOUR * _FOUR
-            for row in range(5):
-                src = x0s if row == 0 else (x1s if row == 1 else (d0s if row == 2 else (d1s if row == 3 else cs[0])))
-                s0 = s1 = s2 = s3 = 0.0
-                for u in range(lo, mid, _FOUR):
-                    s0 += src[u]
-                    s1 += src[u + _ONE]
-                    s2 += src[u + _TWO]
-                    s3 += src[u + _THREE]
-                for u in range(mid, hi):
-                    s0 += src[u]
-                total = (s0 + s1) + (s2 + s3)
-                if row == 0:
-                    mean[d, 0] += total
-                elif row == 1:
-                    mean[d, 1] += total
-                elif row == 2:
-                    cov[d, 0, 0] += total
-                elif row == 3:
-                    cov[d, 1, 1] += total
-                else:
-                    cov[d, 1, 0] += total
+            a0 = a1 = a2 = a3 = 0.0
+            b0 = b1 = b2 = b3 = 0.0
+            c0 = c1 = c2 = c3 = 0.0
+            f0 = f1 = f2 = f3 = 0.0
+            h0 = h1 = h2 = h3 = 0.0
+            for u in range(lo, mid, _FOUR):
+                u1, u2, u3 = u + _ONE, u + _TWO, u + _THREE
+                a0 += x0s[u]
+                a1 += x0s[u1]
+                a2 += x0s[u2]
+                a3 += x0s[u3]
+                b0 += x1s[u]
+                b1 += x1s[u1]
+                b2 += x1s[u2]
+                b3 += x1s[u3]
+                c0 += d0s[u]
+                c1 += d0s[u1]
+                c2 += d0s[u2]
+                c3 += d0s[u3]
+                f0 += d1s[u]
+                f1 += d1s[u1]
+                f2 += d1s[u2]
+                f3 += d1s[u3]
+                h0 += cs[0, u]
+                h1 += cs[0, u1]
+                h2 += cs[0, u2]
+                h3 += cs[0, u3]
+            for u in range(mid, hi):
+                a0 += x0s[u]
+                b0 += x1s[u]
+                c0 += d0s[u]
+                f0 += d1s[u]
+                h0 += cs[0, u]
+            mean[d, 0] += (a0 + a1) + (a2 + a3)
+            mean[d, 1] += (b0 + b1) + (b2 + b3)
+            cov[d, 0, 0] += (c0 + c1) + (c2 + c3)
+            cov[d, 1, 1] += (f0 + f1) + (f2 + f3)
+            cov[d, 1, 0] += (h0 + h1) + (h2 + h3)

@@ -54,15 +54,18 @@ for the sampling term, which is per unit and so agrees with the lump model's to
 first order.  A count with a single unit is simulated by the lump model itself.
 
 **Many small units (the one approximation).**  Given the shared errors
-(:math:`\tau, z_r, z_t`), units are independent.  A unit is *pooled* when it is
-small: its remaining votes' and share errors' spread are both modest
-(:math:`\sigma_\pm, \sigma_{uk} \le` :data:`POOL_MAX_SIGMA`) and its variance is at
-most :data:`POOL_MAX_PART` of the pooled units' total (Lindeberg's condition, so
-their sum is close to normal), and there are more than :data:`EXACT_UNITS` units
-with votes left; with that many units the ballot noise of the units drawn exactly
-joins the pooled normal too (given their :math:`R_u, q_u`: mean :math:`R_u q_u`,
-covariance :math:`R_u(\operatorname{diag} q_u - q_u q_u^\top)`).  The pooled units' sum, given the shared errors, is drawn as one
-normal vector (rounded to whole votes, at least 0) with the conditional mean and
+(:math:`\tau, z_r, z_t`), units are independent.  When there are more than
+:data:`EXACT_UNITS` units with votes left, units are *pooled*, smallest first, while
+the estimated errors their pooling makes in any probability add up to at most
+:data:`POOL_ERROR` (:func:`pooling_error`: a unit pooled keeps its mean and variance
+and loses its skew, which the rest of the count -- the race-wide error and the other
+units -- smooths; so a unit is pooled when it is small against the race, not only
+against the other pooled units), and only if its log-scale spreads are modest
+(:math:`\sigma_\pm, \sigma_{uk} \le` :data:`POOL_MAX_SIGMA`, where the moments below
+hold).  With that many units the ballot noise of the units drawn exactly joins the
+pooled normal too (given their :math:`R_u, q_u`: mean :math:`R_u q_u`, covariance
+:math:`R_u(\operatorname{diag} q_u - q_u q_u^\top)`).  The pooled units' sum, given
+the shared errors, is drawn as one normal vector (rounded to whole votes, at least 0) with the conditional mean and
 covariance to second order in the unit-level error: with
 :math:`q^s_{uk} \propto m_{uk} e^{\tau\sigma_r z_{rk} + \sigma_t z_{tk}}` (no
 per-unit random numbers), :math:`v_k = \sigma_{uk}^2`,
@@ -78,8 +81,11 @@ per-unit random numbers), :math:`v_k = \sigma_{uk}^2`,
 (ballot noise, the remaining count, the unit-level share error, with the exact
 mean :math:`\bar R` and variance of the two-piece log-normal,
 :func:`remaining_moments`).  Units simulated exactly draw their own
-:math:`R_u`, :math:`z_u` and binomials.  ``tests/test_units_exact.py`` bounds the
-pooled draws' error against the same units simulated exactly.
+:math:`R_u`, :math:`z_u` and binomials.  ``tests/test_units_pooling.py`` checks the
+pooled draws against the same units simulated exactly and against the per-unit brute
+force, where the race-wide error pools big units and where the units' own spread
+decides the race.  (This is an estimate to first order, not a proof: the rest of the sum
+is taken as normal, and a unit's law depends on the shared errors it is smoothed by.)
 """
 
 from __future__ import annotations
@@ -97,8 +103,9 @@ from .lump import Z95, threshold_fraction
 EXACT_UNITS = 24
 #: A pooled unit's log-scale spreads (remaining votes, shares) are at most this.
 POOL_MAX_SIGMA = 0.35
-#: A pooled unit's variance is at most this part of all pooled units' variance.
-POOL_MAX_PART = 0.05
+#: Units are pooled, smallest first, while their estimated errors in any probability
+#: (:func:`pooling_error`) add up to at most this.
+POOL_ERROR = 1e-4
 
 
 @dataclass(frozen=True)
@@ -261,7 +268,7 @@ def prepare_strata(scenario: Scenario, count: Count, *, pool: bool = True) -> tu
         if unit.remaining.exact and unit.remaining.estimate == 0:
             continue  # nothing left: only its counted votes, in `counted`
         rows.append((m, sigma, type_names.index(unit.type), unit.remaining.exact, med, lo, hi, r_mean, r_var))
-    pooled = _pooled(rows, pool)
+    pooled = _pooled(rows, pool, race_sigma, model.tail_df)
     col = lambda i, dtype=np.float64: np.array([r[i] for r in rows], dtype=dtype)  # noqa: E731
     standing = sorted(range(k), key=lambda j: (-count.counted[order[j]], scenario.ids[order[j]]))
     num, den = threshold_fraction(race.threshold)
@@ -299,22 +306,83 @@ def kernel_inputs(a: StrataArrays) -> tuple:
             c(a.centre[po].T), c((a.unit_sigma[po] ** 2).T), c(rm), c((a.remaining_var[po] - rm) / rm**2), start)
 
 
-def _pooled(rows, pool: bool) -> np.ndarray:
-    """Which units are pooled (module docstring): small ones, only when there are many."""
+def _pooled(rows, pool: bool, race_sigma: float = 0.0, tail_df: float = 0.0) -> np.ndarray:
+    """Which units are pooled (module docstring): only when there are many, units whose
+    spreads are small (:data:`POOL_MAX_SIGMA`), smallest estimated error first
+    (:func:`pooling_error`) while the errors add up to at most :data:`POOL_ERROR`."""
     flags = np.zeros(len(rows), np.bool_)
     if not pool or len(rows) <= EXACT_UNITS:
         return flags
-    size = np.array([r[8] + r[7] ** 2 * float(np.max(r[1])) ** 2 / 4.0 + r[7] / 4.0 for r in rows])
     small = np.array([max(r[5], r[6], float(np.max(r[1]))) <= POOL_MAX_SIGMA and r[7] > 0.0 for r in rows])
     candidates = np.flatnonzero(small)
-    ranked = candidates[np.argsort(-size[candidates], kind="stable")]
-    rest = float(size[ranked].sum())
-    for i in ranked:  # largest first: exact while it is more than its part of what is left
-        if size[i] <= POOL_MAX_PART * rest:
-            flags[i] = True
-        else:
-            rest -= size[i]
+    error = pooling_error(rows, race_sigma, tail_df)
+    budget = POOL_ERROR
+    for i in candidates[np.argsort(error[candidates], kind="stable")]:
+        if error[i] > budget:
+            break
+        flags[i] = True
+        budget -= error[i]
     return flags
+
+
+def remaining_cumulant3(median: float, lo: float, hi: float) -> float:
+    r"""Third cumulant of :math:`R = M e^{\sigma_\pm z} - 1` (two-piece log-normal):
+    :math:`E[(R+1)^n] = M^n (e^{n^2\sigma_-^2/2}\Phi(-n\sigma_-) + e^{n^2\sigma_+^2/2}\Phi(n\sigma_+))`."""
+    m = [median**n * (math.exp(n * n * lo * lo / 2) * _phi(-n * lo) + math.exp(n * n * hi * hi / 2) * _phi(n * hi))
+         for n in (1, 2, 3)]
+    return m[2] - 3.0 * m[1] * m[0] + 2.0 * m[0] ** 3
+
+
+def pooling_error(rows, race_sigma: float, tail_df: float) -> np.ndarray:
+    r"""Each unit's estimated error in a probability when it joins the pooled normal (first
+    order in its skewness).
+
+    For a pair of candidates :math:`(i, j)` the unit adds about
+    :math:`X_u = R_u (q_{ui} - q_{uj})` to their margin, of variance :math:`s_u^2`; the pooled
+    normal keeps the mean and variance and loses the third cumulant, at most
+    :math:`\kappa_u = |\kappa_3(R_u)|\,|\Delta_u|^3 + 3\sigma_{u,\max} \max(|1 - 2m_{ui}|, |1 - 2m_{uj}|)\, s_u^3`
+    (the remaining count's exact skew, :func:`remaining_cumulant3`, and the logistic share's:
+    :math:`\Lambda(a + \sigma z)` has skewness :math:`3\sigma(1 - 2q)` to first order).
+    Replacing one summand of a sum by a normal of the same two moments, the rest of the sum
+    being close to normal with standard deviation :math:`\sigma_{\text{rest}}`, moves the probability of any half-line by at most
+    :math:`\kappa_u \sup|\phi''| / (6\sigma_{\text{rest}}^3) = 0.4\,\kappa_u / (6\sigma_{\text{rest}}^3)`
+    (Lindeberg's replacement); :math:`\sigma_{\text{rest}}^2` is the race-wide error's
+    variance on that margin, :math:`(\bar R\,\sigma_r |g|)^2` (:math:`g` the gradient of
+    :math:`q_i - q_j` at the race's centre, times :math:`E[\tau^{-3}]^{-2/3}` with Student-t
+    errors), plus every other unit's :math:`s^2`.  The largest over pairs of candidates.
+    Units whose race is decided by their own spread (no race-wide error) have few units'
+    worth of smoothing, so their skew counts: they are drawn exactly unless there are very
+    many of them.
+    """
+    n = len(rows)
+    if n == 0:
+        return np.zeros(0)
+    centre = np.array([r[0] for r in rows])
+    r_mean = np.array([r[7] for r in rows])
+    r_var = np.array([r[8] for r in rows])
+    sig = np.array([float(np.max(r[1])) for r in rows])
+    k3 = np.array([abs(remaining_cumulant3(r[4], r[5], r[6])) for r in rows])
+    total = float(r_mean.sum())
+    bar = (r_mean @ centre) / total if total > 0 else centre.mean(axis=0)
+    smooth = 1.0
+    if tail_df > 0.0:  # E[tau^-3] = E[(chi2/nu)^(3/2)]
+        smooth = math.exp(1.5 * math.log(2.0 / tail_df) + math.lgamma(tail_df / 2 + 1.5) - math.lgamma(tail_df / 2))
+    k = centre.shape[1]
+    worst = np.zeros(n)
+    for i in range(k):
+        for j in range(i + 1, k):
+            g = -(bar[i] - bar[j]) * bar
+            g[i] += bar[i]
+            g[j] -= bar[j]
+            race_var = (total * race_sigma) ** 2 * float(g @ g) / smooth ** (2.0 / 3.0)
+            delta = np.abs(centre[:, i] - centre[:, j])
+            s2 = r_var * delta**2 + r_mean**2 * sig**2 * (centre[:, i] + centre[:, j]) ** 2 / 4 + r_mean / 4
+            rest = race_var + s2.sum() - s2
+            kappa = k3 * delta**3 + 3.0 * sig * np.maximum(np.abs(1 - 2 * centre[:, i]), np.abs(1 - 2 * centre[:, j])) * s2**1.5
+            with np.errstate(divide="ignore", invalid="ignore"):
+                e = np.where(rest > 0.0, 0.4 * kappa / (6.0 * np.maximum(rest, 1e-300) ** 1.5), np.inf)
+            worst = np.maximum(worst, np.where(kappa > 0.0, e, 0.0))
+    return worst
 
 
 def _project(unit, c, m, r_mean, log_var, inverse) -> UnitProjection:
