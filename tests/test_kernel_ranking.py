@@ -63,9 +63,10 @@ def test_repeated_max_tie_for_second_place_in_a_runoff():
     assert all(c.p_advance == 0.0 for c in res.candidates[4:])
 
 
-def test_insertion_tie_at_the_last_seats():
-    counted = [900, 800, 700, 600, 500] + [300] * 4 + [10 * i for i in range(1, 12)]  # 20: 4 tied for 2 seats
-    assert path(len(counted), 7) == "insertion"
+@pytest.mark.parametrize("k, expected_path", [(20, "repeated max"), (30, "insertion")])
+def test_tie_at_the_last_seats(k, expected_path):
+    counted = [900, 800, 700, 600, 500] + [300] * 4 + [10 * i for i in range(1, k - 8)]  # 4 tied for the last 2 of 7 seats
+    assert path(len(counted), 7) == expected_path
     res = simulate.run(race(counted, "plurality", 7))
     assert all(c.p_win == 1.0 for c in res.candidates[:5])
     for c in res.candidates[5:9]:

@@ -103,9 +103,10 @@ def _rank_by_lot(st, final, order, depth):
 #: Draws per mini-batch, by number of candidates: the batch's work arrays (about 4 K x batch
 #: doubles) stay in the first-level cache.
 _BATCH_SMALL_K, _BATCH_MID_K, _BATCH_LARGE_K = 256, 128, 64
-#: Rank by repeated maximum (branch-free, across the batch) while head * K is at most this;
-#: above it, per draw by insertion from the previous draw's order (about K comparisons).
-_REPEATED_MAX_WORK = 64
+#: Rank by repeated maximum (branch-free, across the batch) while head * K is at most this
+#: (simple-12: 48, seats-7: 180; measured faster than insertion for both); above it, per draw by
+#: insertion from the previous draw's order (about K comparisons).
+_REPEATED_MAX_WORK = 200
 
 
 @jit
@@ -129,8 +130,9 @@ def simulate_blocks(
     3. the conditional binomials candidate by candidate, every draw of the batch at once
        (independent chains side by side); binomials below the corrected normal's variance
        are drawn exactly afterwards, in draw order, from the same stream;
-    4. ranking: the top ``depth + 1`` by repeated maximum with selects (small K), or by
-       insertion per draw (large K); an exact tie among them is broken by lot
+    4. ranking: the top ``depth + 1`` by a sorting network (K <= 3), by repeated maximum
+       with selects across the batch, each pass knocking its maximum out (head x K <= 200), or
+       by insertion per draw (larger); an exact tie among them is broken by lot
        (:func:`_rank_by_lot`, uniforms drawn then only);
     5. scoring without data-dependent branches, into counters local to this call (so that
        threads never write to neighbouring memory), added into ``slot`` at the end.
@@ -185,7 +187,8 @@ def simulate_blocks(
     rank = np.zeros((head, m), np.uint64)
     rankv = np.empty((head, m))
     bestv = np.empty(m)
-    bestj = np.empty(m, np.uint64)
+    bestk = np.empty(m, np.int64)
+    key = np.empty((k, m))
     order = np.arange(k).astype(np.uint64)  # the previous draw's order (insertion ranking)
     flag = np.zeros(m, np.int64)  # 0/1 (a bool array keeps the compiler from vectorising)
     sh = np.empty(m)
@@ -320,26 +323,26 @@ def simulate_blocks(
                     rank[1, i] = j1
                     rankv[0, i] = v0
                     rankv[1, i] = v1
-            elif by_max:  # repeated maximum of (tally, -index), with selects, across the batch
+            elif by_max:  # repeated maximum across the batch, with selects; each pass knocks its maximum out
+                for j in range(k):
+                    for i in range(cnt):
+                        key[j, i] = t[j, i]
                 for d in range(head):
                     for i in range(cnt):
-                        bestv[i] = -1.0
-                        bestj[i] = 0
-                    for j in range(k):
-                        uj = np.uint64(j)
+                        bestv[i] = key[0, i]
+                        bestk[i] = 0
+                    for j in range(1, k):
                         for i in range(cnt):
-                            v = t[j, i]
-                            if d == 0:
-                                allowed = True
-                            else:
-                                pv = rankv[d - 1, i]
-                                allowed = (v < pv) | ((v == pv) & (uj > rank[d - 1, i]))
-                            better = allowed & (v > bestv[i])
+                            v = key[j, i]
+                            better = v > bestv[i]
                             bestv[i] = v if better else bestv[i]
-                            bestj[i] = uj if better else bestj[i]
+                            bestk[i] = j if better else bestk[i]
                     for i in range(cnt):
-                        rank[d, i] = bestj[i]
+                        rank[d, i] = bestk[i]
                         rankv[d, i] = bestv[i]
+                    if d + 1 < head:
+                        for i in range(cnt):
+                            key[bestk[i], i] = -1.0
             else:
                 # per draw: only the top depth + 1 positions need to be in order (the last of them
                 # the highest of the rest); insertion sort of them from the previous draw's order,
