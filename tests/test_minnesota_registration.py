@@ -75,7 +75,8 @@ def test_spread_of_a_final_release():
 
 def test_files_and_parse_errors():
     assert is_precinct_file("sthousepct.txt") and is_precinct_file("StateSenateByPct.txt")
-    assert not is_precinct_file("pctstats.txt") and not is_precinct_file("allracesbyprecinct.txt")
+    assert not is_precinct_file("pctstats.txt") and is_precinct_file("allracesbyprecinct.txt")
+    assert not is_precinct_file("allracesbycounty.txt")
     assert not is_precinct_file("ushouse.txt")
     assert registration_7am(b"MN;27;0005;A;1;1246;73;553;545;0;0;1098\n") == {("27", "0005"): 1246}
     with pytest.raises(FeedFormatError, match="pctstats.txt line 1: 3 fields"):
@@ -84,10 +85,10 @@ def test_files_and_parse_errors():
         registration_7am(b"MN;27;0005;A;1;x;73;553;545;0;0;1098\n")
     rows = (b"MN;01;0005;0207;State Representative District 10B;10B;0301;A;;;R;1;1;690;65.03;1061\n"
             b"MN;01;0010;0207;State Representative District 10B;10B;0301;A;;;R;1;1;69;65.03;1061\n")
-    assert membership(rows, "x") == {("0207", "10B", "State Representative District 10B"):
-                                     frozenset({("01", "0005"), ("01", "0010")})}
-    with pytest.raises(FeedFormatError, match="x line 1: 2 fields"):
-        membership(b"MN;01\n", "x")
+    both = frozenset({("01", "0005"), ("01", "0010")})
+    assert membership(rows, "x") == {("0207", "10B", "State Representative District 10B"): both,
+                                     ("01", "0207", "10B", "State Representative District 10B"): both}
+    assert membership(rows + b"MN;01;0015;0207;State Repr", "x") == membership(rows, "x")  # cut short
 
 
 @pytest.mark.skipif(not (SHARED / "minnesota-2020.tar.xz").exists(), reason="needs the full Minnesota feed")
@@ -101,3 +102,27 @@ def test_house_52b_2020_all_precincts_in_is_held_open_by_registration():
     rem = data["count"]["remaining"]
     assert counted == 12_150
     assert rem["estimate"] >= 4_000 and rem["high"] >= 24_621 - counted
+
+
+def test_county_contests_use_their_county_precincts_and_offices_ignore_the_district():
+    from simulate.feeds.minnesota_registration import _office
+
+    assert _office(("01", "0394", "04", "County Commissioner District 4")) == "County Commissioner District"
+    assert _office(("", "0291", "52B", "State Representative District 52B")) == "State Representative District"
+    assert _office(("x", "1", "04", "Ward 14 Council District 4")) == "Ward 14 Council District"
+    rows = b"".join(
+        f"MN;{c};{p};0394;County Commissioner District 4;04;9001;A;;;NP;1;1;10;50;20\n".encode()
+        for c, p in (("01", "0005"), ("01", "0010"), ("02", "0005")))
+    m = membership(rows, "allracesbyprecinct.txt")
+    assert m[("01", "0394", "04", "County Commissioner District 4")] == frozenset({("01", "0005"), ("01", "0010")})
+    assert m[("02", "0394", "04", "County Commissioner District 4")] == frozenset({("02", "0005")})
+    contests, members, reg = {}, {}, {}
+    for i, rho in enumerate((0.8, 0.8, 0.8, 0.8, 0.8, 0.3)):
+        county = f"{i + 1:02d}"
+        key = (county, "0394", "04", "County Commissioner District 4")
+        v = round(rho * 2000)
+        contests[key] = Contest(key, ("A", "B"), ("NP", "NP"), (v // 2, v - v // 2), 2, 2)
+        members[key] = frozenset({(county, "0005"), (county, "0010")})
+        reg.update({(county, "0005"): 1000, (county, "0010"): 1000})
+    out = floors(contests, members, reg, (0.9, 1.1))
+    assert out[("06", "0394", "04", "County Commissioner District 4")].estimate == pytest.approx(2000 * 0.8 * 0.9 - 600)

@@ -96,3 +96,42 @@ def test_a_retracted_or_wrong_standing_call_makes_a_point_inadmissible():
     event = object()
     assert Figures.of(dataclasses.replace(report, retracted=(event,))).failures == base + 1
     assert Figures.of(dataclasses.replace(report, wrong_standing=(event, event))).failures == base + 2
+
+
+def test_calibrate_pooled_by_late_shifts_fits_each_fold_on_the_others(tmp_path, capsys):
+    import yaml
+
+    from simulate.cli.main import main
+    from simulate.model.late_shift_fit import fit_elections, shift_records
+
+    primary = GENERAL.parent.parent / "primary" / "timeframes.json"
+    path = write(tmp_path, f"elections:\n  - {{name: general, history: {GENERAL}, kind: general}}\n"
+                           f"  - {{name: primary, history: {primary}, kind: primary}}\n"
+                           f"remaining: hindsight\n")
+    out = tmp_path / "fit.yaml"
+    assert main(["calibrate-pooled", str(path), "--out", str(out), "--no-backtest", "--cache", "off"]) == 0
+    printed = capsys.readouterr().out
+    fit = yaml.safe_load(out.read_text())
+    general = load_history(GENERAL, "general", remaining="hindsight").scenarios
+    primary_s = load_history(primary, "primary", remaining="hindsight").scenarios
+    expected = fit_elections({"general": shift_records(general), "primary": shift_records(primary_s)})
+    assert (fit["uncertainty"], fit["tail_df"], fit["early_count"]) == (
+        expected.uncertainty, expected.tail_df, expected.early_count)
+    assert fit["fitted_on"] == ["general", "primary"] and "(not backtested" in printed
+    assert "election scales general" in fit["tail_df_from"]
+
+
+def test_pooled_shift_fit_scores_each_election_at_the_fit_without_it():
+    from simulate.history.pooled import pooled_shift_fit
+    from simulate.model.late_shift_fit import fit_elections, shift_records
+
+    scenarios = load_history(GENERAL, "general", remaining="hindsight").scenarios
+    primary = load_history(GENERAL.parent.parent / "primary" / "timeframes.json", "primary",
+                           remaining="hindsight").scenarios
+    elections = [Election("first", scenarios[:10]), Election("second", scenarios[10:]), Election("third", primary)]
+    calibration, folds, pooled = pooled_shift_fit(elections, draws=500, workers=1)
+    for fold, held in zip(folds, ("first", "second", "third")):
+        alone = fit_elections({e.name: shift_records(e.scenarios) for e in elections if e.name != held})
+        assert fold.held_out == held and fold.chosen == {"uncertainty": alone.uncertainty, "tail_df": alone.tail_df,
+                                                         "early_count": alone.early_count}
+    assert calibration.uncertainty == pooled.uncertainty and set(pooled.scales) == {"first", "second", "third"}

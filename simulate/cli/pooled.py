@@ -33,6 +33,8 @@ def add_parser(subparsers) -> None:
                    help="fit by the late shifts' likelihood, or by backtesting a grid (default %(default)s)")
     p.add_argument("--score-pooled", action="store_true",
                    help="with --fit shifts: also backtest every election at the pooled fit (in-sample figures)")
+    p.add_argument("--no-backtest", action="store_true",
+                   help="with --fit shifts: fit only, without backtesting each election held out")
     p.add_argument("--uncertainty", type=_grid(1e-6, 0.5, zero_ok=True), default=UNCERTAINTY, metavar="GRID",
                    help="values to try (default %(default)s)")
     p.add_argument("--tail-df", type=_grid(2.0, 1000.0, zero_ok=True), default=TAIL_DF, metavar="GRID",
@@ -91,7 +93,8 @@ def _run_shifts(args) -> int:
 
     calibration, folds, shifts = pooled_shift_fit(
         elections, draws=args.draws, seed=args.seed, call_confidence=args.confidence, workers=args.workers,
-        scheduler=args.scheduler, score_pooled=args.score_pooled, progress=progress)
+        scheduler=args.scheduler, score_pooled=args.score_pooled, backtest_folds=not args.no_backtest,
+        progress=progress)
     try:
         write_calibration(calibration, args.out)
     except OSError as exc:
@@ -106,8 +109,10 @@ def _run_shifts(args) -> int:
 
 def shift_text(c, folds, shifts, out: str) -> str:
     lines = [f"pooled fit: uncertainty {c.uncertainty:g}, tail_df {c.tail_df:g}, early_count {c.early_count:g} -> {out}",
-             f"  {c.tail_df_from}", "",
-             "left out (backtested at the fit on the other elections):",
+             f"  {c.tail_df_from}", ""]
+    if not folds:
+        return "\n".join(lines + ["(not backtested: --no-backtest, or fewer than three elections to leave one out)"])
+    lines += ["left out (backtested at the fit on the other elections):",
              f"{'election':<24} {'fit on the others':<28} {'brier':>7} {'naive':>7} {'logloss':>8} {'ece':>7} "
              f"{'cov90':>6} {'calls':>6} {'failures':>8}"]
     for f in folds:

@@ -24,6 +24,7 @@ file, or offices without enough complete contests, get no floor.
 """
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass
 
@@ -53,9 +54,9 @@ class Floor:
 
 
 def is_precinct_file(name: str) -> bool:
-    """A by-precinct contest file (``sthousepct.txt``, ``StateSenateByPct.txt``, ...)."""
+    """A by-precinct contest file (``sthousepct.txt``, ``StateSenateByPct.txt``, ``allracesbyprecinct.txt``)."""
     stem = name[:-4].lower() if name.endswith(".txt") else ""
-    return "pct" in stem and stem != "pctstats" and not stem.startswith("allraces")
+    return ("pct" in stem and stem != "pctstats") or stem == "allracesbyprecinct"
 
 
 def registration_7am(data: bytes, where: str = "pctstats.txt") -> dict:
@@ -75,25 +76,29 @@ def registration_7am(data: bytes, where: str = "pctstats.txt") -> dict:
 
 
 def membership(data: bytes, where: str) -> dict:
-    """``{(office id, district, office name): frozenset of (county, precinct)}`` from a by-precinct file."""
+    """``{(office id, district, office name): frozenset of (county, precinct)}`` from a by-precinct
+    file, and the same per county under ``(county, office id, district, office name)`` (a county
+    office's contest is one county's). Rows of fewer than 16 fields are skipped: only the
+    geography is read, and a copy cut short in transfer (the 2020 feed's first
+    ``allracesbyprecinct.txt`` ends mid-row) still gives every whole row's."""
     acc: dict = {}
-    for n, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+    for line in data.decode("utf-8", "replace").splitlines():
         f = line.split(";")
         if len(f) < 16:
-            if line.strip():
-                raise FeedFormatError(f"{where} line {n}: {len(f)} fields, expected 16")
             continue
-        acc.setdefault((f[3].strip(), f[5].strip(), f[4].strip()), set()).add((f[1].strip(), f[2].strip()))
+        county, precinct = f[1].strip(), f[2].strip()
+        office = (f[3].strip(), f[5].strip(), f[4].strip())
+        acc.setdefault(office, set()).add((county, precinct))
+        acc.setdefault((county, *office), set()).add((county, precinct))
     return {k: frozenset(v) for k, v in acc.items()}
 
 
 def _electorate(contests: dict, members: dict, registered: dict) -> dict:
-    """``{contest key: registered voters}`` for district contests with a precinct list."""
+    """``{contest key: registered voters}`` for the contests with a precinct list (district
+    contests by office, county contests by county and office)."""
     out = {}
     for key in contests:
-        if key[0]:
-            continue
-        precincts = members.get(key[1:])
+        precincts = members.get(key[1:] if not key[0] else key)
         if precincts:
             g = sum(registered.get(p, 0) for p in precincts)
             if g > 0:
@@ -103,8 +108,12 @@ def _electorate(contests: dict, members: dict, registered: dict) -> dict:
 
 def _office(key) -> str:
     """The office a district contest is one of: its name without the district (office ids
-    differ by district: State Representative 10B is 0207, 52B is 0291)."""
-    return " ".join(key[3].replace(key[2], " ").split()) if key[2] else key[3]
+    differ by district: State Representative 10B is 0207, 52B is 0291; "County Commissioner
+    District 4" has district ``04``)."""
+    if not key[2]:
+        return key[3]
+    code = re.escape(key[2].lstrip("0") or key[2])
+    return " ".join(re.sub(rf"\b0*{code}\b", " ", key[3]).split())
 
 
 def floors(contests: dict, members: dict, registered: dict, spread: tuple[float, float]) -> dict:

@@ -120,11 +120,14 @@ class PooledFit:
 
 def pooled_shift_fit(elections: Sequence[Election], *, draws: int = DEFAULT_DRAWS, seed: int = 0,
                      call_confidence: float = 0.995, workers: int | None = None, scheduler=None,
-                     score_pooled: bool = False, progress: Callable[[dict], None] | None = None):
+                     score_pooled: bool = False, backtest_folds: bool = True,
+                     progress: Callable[[dict], None] | None = None):
     """The late-shift fit (module docstring): ``(calibration, folds, shift fit on all)``.
 
     ``score_pooled`` also backtests every election at the pooled fit (the calibration's
-    ``metrics``; in-sample figures, for comparison with the held-out ones)."""
+    ``metrics``; in-sample figures, for comparison with the held-out ones);
+    ``backtest_folds`` False fits only; the folds are empty then, and with fewer than three
+    elections (a fold fits on the others, and a fit needs two)."""
     from ..model.late_shift_fit import fit_elections, shift_records
 
     names = [e.name for e in elections]
@@ -133,7 +136,7 @@ def pooled_shift_fit(elections: Sequence[Election], *, draws: int = DEFAULT_DRAW
     records = {e.name: shift_records(e.scenarios) for e in elections}
     try:
         fits = {None: fit_elections(records)}
-        for held in names:
+        for held in names if len(names) >= 3 and backtest_folds else ():  # a fold fits on two or more
             fits[held] = fit_elections({n: r for n, r in records.items() if n != held})
     except ValueError as exc:
         raise RacecallError(f"cannot fit the late shifts: {exc}") from None
@@ -150,7 +153,7 @@ def pooled_shift_fit(elections: Sequence[Election], *, draws: int = DEFAULT_DRAW
 
     folds = tuple(Fold(e.name, {"uncertainty": fits[e.name].uncertainty, "tail_df": fits[e.name].tail_df,
                                 "early_count": fits[e.name].early_count}, True, figures(e, fits[e.name]))
-                  for e in elections)
+                  for e in elections if e.name in fits)
     pooled = fits[None]
     metrics = {e.name: figures(e, pooled).to_dict() for e in elections} if score_pooled else {}
     calibration = Calibration(
@@ -159,7 +162,7 @@ def pooled_shift_fit(elections: Sequence[Election], *, draws: int = DEFAULT_DRAW
         draws=draws, seed=seed, tail_df_from=(f"predictive Student-t of a new election: within-election tail_df "
                                               f"{pooled.within_tail_df:g}, election scales "
                                               + ", ".join(f"{n} {u:.4f}" for n, u in pooled.scales.items())),
-        feasible=all(f.figures.failures == 0 for f in folds), metrics=metrics)
+        feasible=bool(folds) and all(f.figures.failures == 0 for f in folds), metrics=metrics)
     return calibration, folds, pooled
 
 

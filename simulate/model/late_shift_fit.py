@@ -74,6 +74,7 @@ EARLY_BOUNDS = (0.0, 2.0)
 MIN_F = 1e-3
 #: The smallest ``tail_df`` a scenario accepts.
 MIN_TAIL_DF = 2.0
+MAX_TAIL_DF = 1000.0
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,8 @@ def _single_t(x_body: float, x_tail: float) -> tuple[float, float]:
         nu = MIN_TAIL_DF  # the scenario's smallest tail_df: match the body, tails as heavy as allowed
     else:
         nu = brentq(lambda n: stats.t.ppf(pt, n) / stats.t.ppf(pb, n) - ratio, MIN_TAIL_DF, 1e6, xtol=1e-8)
+        if nu > MAX_TAIL_DF:  # indistinguishable from normal, and beyond what a scenario takes
+            return x_body / stats.norm.ppf(pb), 0.0
     return x_body / stats.t.ppf(pb, nu), nu
 
 
@@ -239,6 +242,7 @@ def fit_elections(records: dict, nus=TAIL_DF_GRID) -> ShiftFit:
     x_body = math.exp(mu) * _t_ppf(0.5 + BODY / 2, nu_w)
     x_tail = _quantile(TAIL, nu_w, mu, omega_new)
     u, nu = _single_t(x_body, x_tail)
-    return ShiftFit(uncertainty=round(u, 4), tail_df=round(nu, 1), early_count=round(early, 3), within_tail_df=nu_w,
+    return ShiftFit(uncertainty=round(float(u), 4), tail_df=round(float(nu), 1), early_count=round(float(early), 3),
+                    within_tail_df=float(nu_w),
                     scales={n: float(s) for n, s in zip(names, scales)}, log_mean=mu, log_sd=omega,
                     quantiles=(x_body, x_tail), records={n: (records[n].size, records[n].contests) for n in names})
