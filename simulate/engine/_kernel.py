@@ -453,14 +453,15 @@ def simulate_blocks(
             # final shares: sums (four partial sums, in a fixed order) and histogram bins
             for j in range(k + 1):
                 lo, sc = hist_low[j], hist_scale[j]
+                if j < k:
+                    for i in range(cnt):
+                        sh[i] = t[j, i] * inv[i]
+                else:
+                    for i in range(cnt):
+                        sh[i] = 0.5 * ((t[margin_a, i] - t[margin_b, i]) * inv[i] + 1.0)
                 outside = 0
                 for i in range(cnt):
-                    if j < k:
-                        share = t[j, i] * inv[i]
-                    else:
-                        share = 0.5 * ((t[margin_a, i] - t[margin_b, i]) * inv[i] + 1.0)
-                    sh[i] = share
-                    pos = min(max((share - lo) * sc, -1.0), fbins)
+                    pos = min(max((sh[i] - lo) * sc, -1.0), fbins)
                     bin_ = np.int32(np.floor(pos)) + 1  # 0: underflow; nbins + 1: overflow
                     bins[i] = bin_
                     outside += (bin_ == 0) | (bin_ == nbins + 1)
@@ -473,8 +474,9 @@ def simulate_blocks(
                 for i in range(cnt - cnt % 4, cnt):
                     a0 += sh[i]
                 l_sum[j] += (a0 + a1) + (a2 + a3)
+                row = l_hist[j]
                 for i in range(cnt):
-                    l_hist[j, bins[i]] += 1
+                    row[bins[i]] += 1
                 if outside:
                     for i in range(cnt):
                         if bins[i] == 0 or bins[i] == nbins + 1:
