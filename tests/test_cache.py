@@ -50,11 +50,11 @@ def test_kernels_use_the_sources_stamped_locator():
 PROBE = """
 import numpy as np
 import simulate
-from simulate.engine import _kernel
+from simulate.engine import _score
 assert simulate.__file__.startswith({root!r}), simulate.__file__
 st = (np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4))
 order = np.zeros(4, np.int64)
-st = _kernel._rank_by_lot(st, np.zeros(4), order, 3)  # all tied: draws uniforms from _rng's generator
+st = _score._rank_by_lot(st, np.zeros(4), order, 3)  # all tied: draws uniforms from _rng's generator
 print([int(x) for x in st], order.tolist())
 """
 
@@ -71,20 +71,20 @@ def _probe(root: Path, cache_dir: Path | None) -> str:
 
 
 def test_edit_to_rng_alone_reaches_a_cached_kernel(tmp_path):
-    """A kernel of _kernel.py cached in __pycache__ is recompiled when only _rng.py changes."""
+    """A compiled function of _score.py cached in __pycache__ is recompiled when only _rng.py changes."""
     root = tmp_path / "checkout"
     shutil.copytree(PACKAGE.parent, root / "simulate", ignore=shutil.ignore_patterns("__pycache__"))
     engine = root / "simulate" / "engine"
     first = _probe(root, None)
-    assert list((engine / "__pycache__").glob("_kernel._rank_by_lot*.nbi"))
+    assert list((engine / "__pycache__").glob("_score._rank_by_lot*.nbi"))
     assert _probe(root, None) == first  # served from the cache, unchanged
     rng = engine / "_rng.py"
-    kernel = engine / "_kernel.py"
+    kernel = engine / "_score.py"
     kernel_stat = kernel.stat()
     text = rng.read_text(encoding="utf-8")
     assert "t = s1 << np.uint64(17)" in text
     rng.write_text(text.replace("t = s1 << np.uint64(17)", "t = s1 << np.uint64(18)"), encoding="utf-8")
-    assert kernel.stat().st_mtime_ns == kernel_stat.st_mtime_ns  # _kernel.py itself untouched
+    assert kernel.stat().st_mtime_ns == kernel_stat.st_mtime_ns  # _score.py itself untouched
     edited = _probe(root, None)
     assert edited != first
     assert edited == _probe(root, tmp_path / "fresh-cache")  # what a fresh compile gives
