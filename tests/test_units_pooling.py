@@ -137,3 +137,31 @@ def test_remaining_cumulant3_is_the_two_piece_log_normal():
     k3 = np.mean((r - r.mean()) ** 3)
     assert remaining_cumulant3(med, lo, hi) == pytest.approx(k3, rel=0.03)
     assert remaining_cumulant3(med, 0.0, 0.0) == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("ids", [("a", "b"), ("a", "b", "c")])
+def test_pooled_races_give_the_same_numbers_for_any_thread_count(ids):
+    big = {"id": "big", "counted": {c: 30_000 for c in ids}, "remaining": {"estimate": 400_000, "low": 200_000, "high": 900_000}}
+    units = _close_units(60, ids, np.random.default_rng(5)) + [big]
+    s = scenario(units, ids=ids, model={}, draws=70_000)  # 5 blocks, the last batch of each cut short
+    arrays, _ = prepare_strata(s, s.count)
+    assert arrays.pooled.any() and not arrays.pooled.all()
+    one, two = simulate.run(s, threads=1).to_dict(), simulate.run(s, threads=2).to_dict()
+    assert one == two
+
+
+def test_a_unit_where_a_candidate_has_no_share_left_pools_cleanly():
+    """A shift can leave a unit's centre at 0 for a candidate (clipped): two candidates, pooled,
+    the unit's remaining votes all go to the other (no NaN from 0 x inf)."""
+    rng = np.random.default_rng(8)
+    units = []
+    for i in range(60):
+        a = 5 if i % 2 else int(rng.integers(400, 600))
+        units.append({"id": f"u{i}", "counted": {"a": a, "b": 1000 - a}, "remaining": 800})
+    s = scenario(units, model={"shift": {"a": -0.01, "b": 0.01}, "unit_prior_ballots": 0}, draws=50_000)
+    arrays, _ = prepare_strata(s, s.count)
+    assert (arrays.centre[arrays.pooled, 0] == 0.0).any()
+    result = simulate.run(s)
+    assert result.candidate("a").p_win + result.candidate("b").p_win == pytest.approx(1.0)
+    low, high = result.candidate("a").share_final.low, result.candidate("a").share_final.high
+    assert 0.0 < low < high < 1.0 and math.isfinite(high)

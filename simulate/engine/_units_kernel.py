@@ -352,7 +352,7 @@ def _pooled_two(m, rho, po_var, po_mean, po_cf, po_start, shared, types, x0s, x1
             for u in range(lo, hi):
                 re = rho[u] * e
                 y = 1.0 / (1.0 + re)  # q^s_0
-                w = re * y  # q^s_1
+                w = 1.0 - y if re > 1.0 else re * y  # q^s_1, without cancellation (and 1 when m_0 = 0)
                 v0 = po_var[0, u]
                 v1 = po_var[1, u]
                 a = v0 * y * y + v1 * w * w
