@@ -74,3 +74,14 @@ def test_benchmark_programs_agree_with_kernel(benchmark_runs, name, program):
 def test_reference_binomials_switch_at_the_kernels_variance():
     """The reference draws the corrected normal exactly where the kernel does (same switch)."""
     assert numpy_reference.NORMAL_MIN_VARIANCE == model.NORMAL_MIN_VARIANCE
+
+
+def test_heavy_tails_mixing_exact_and_corrected_normal_binomials():
+    """seats-7 with Student-t errors at 2.9 degrees of freedom: a batch mixes binomials drawn exactly
+    (p near 0 or 1) with corrected-normal ones whose n shrinks below the switch once drawn; each
+    binomial's path must be decided on its own n (a kernel that re-decided it on the n left after
+    the draw drew some twice, z = 85 here)."""
+    s = cases.SINGLE_CASES["seats-7"]()
+    s = dataclasses.replace(s, model=dataclasses.replace(s.model, tail_df=2.9))
+    ref = numpy_reference.reference_probabilities(model.prepare(s, s.count), draws=DRAWS, seed=5)
+    assert numpy_reference.max_z_difference(ref, _kernel_probabilities(s, DRAWS)) <= 4.0

@@ -142,6 +142,7 @@ def simulate_blocks(
     bestk = np.empty(m, np.int64)
     key = np.empty((k, m))
     order = np.arange(k).astype(np.uint64)  # the previous draw's order (insertion ranking)
+    need = np.zeros(m, np.int64)  # 0/1: this draw's binomial is drawn exactly
     flag = np.zeros(m, np.int64)  # 0/1 (a bool array keeps the compiler from vectorising)
     sh = np.empty(m)
     bins = np.empty(m, np.int32)
@@ -228,14 +229,16 @@ def simulate_blocks(
                     x = np.floor(nn * pj + math.sqrt(var) * z + (1.0 - 2.0 * pj) * (z * z - 1.0) * _SIXTH + 0.5)
                     big = var >= _NORMAL_MIN_VARIANCE
                     x = min(max(x, 0.0), nn) if big else 0.0
-                    exact += (not big) & (nn > 0.0) & (pj > 0.0)
+                    todo = (not big) & (nn > 0.0) & (pj > 0.0)
+                    need[i] = todo  # decided on this binomial's n, before left is updated
+                    exact += todo
                     t[j, i] = cj + x
                     left[i] = nn - x
                 if exact:
                     for i in range(cnt):
-                        nn = left[i]
-                        pj = zs[j, i]
-                        if nn > 0.0 and pj > 0.0 and nn * pj * (1.0 - pj) < _NORMAL_MIN_VARIANCE:
+                        if need[i]:
+                            nn = left[i]  # unchanged: x was 0
+                            pj = zs[j, i]
                             x = nn
                             if pj < 1.0:
                                 x, st = _binomial_exact(st, nn, pj)
