@@ -94,7 +94,7 @@ def test_continued_tally_equals_a_fixed_run_of_the_same_draws():
 
 
 def test_stop_when_called_stops_at_the_first_called_look():
-    scenario = two_way(5500, 4500, {"estimate": 3000, "low": 2400, "high": 3900}, uncertainty=0.04)  # p_win about 0.9993
+    scenario = two_way(6100, 3900, {"estimate": 3000, "low": 2400, "high": 3900}, uncertainty=0.04)  # p_win about 0.9995
     called = run(scenario, precision=0.00002, stop_when_called=True, threads=1)
     record = called.extra["precision"]
     assert called.call.status == "called" and (record["stopped"], record["looks"], record["reached"]) == ("called", 1, False)

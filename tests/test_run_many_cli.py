@@ -35,7 +35,7 @@ def test_the_summary_table_has_one_line_per_contest(capsys):
     lines = text.splitlines()
     assert lines[0].split() == ["contest", "leader", "counted", "ballots", "left", "favourite", "status", "call"]
     body = lines[2:5]
-    assert "George Gascón" in body[0] and "618,200 (560,000-1,000,000)" in body[0] and "Called:" in body[0]
+    assert "George Gascón" in body[0] and "618,200 (560,000-1,000,000)" in body[0] and "Too close to call:" in body[0]
     assert "these 4 seats" in body[1]
     assert body[2].split()[0] == "Pasadena" and ("yes" in body[2] or "no" in body[2])
     assert lines[-1].startswith("3 contests:")

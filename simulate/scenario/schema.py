@@ -32,18 +32,22 @@ DEFAULTS = {
     "race.threshold": 0.5,
     "race.seats": 1,
     "race.recount_margin": 0.005,
-    # The share model's defaults, fitted on the Los Angeles County 2024 primary count
-    # history (scenarios/calibration/la-county-2024-primary.yaml, from `racecall
-    # calibrate`; the README gives the evidence and the test on the 2024 general):
+    # The share model's defaults, fitted on the late shifts of five elections at once --
+    # LA County 2024 primary and general, North Carolina 2020, Minnesota 2020 and 2022 --
+    # as the spread to expect in an election not seen yet (simulate.model.late_shift_fit;
+    # `racecall calibrate-pooled`, scenarios/calibration/pooled-5-elections.yaml; the
+    # README gives each election's figures held out):
     # - uncertainty: the standard deviation of a 50% candidate's share of the
-    #   remaining vote in a two-way race (simulate.model.lump has the full definition);
-    # - tail_df: Student-t degrees of freedom of the share errors, matching the
-    #   kurtosis of the late shifts (simulate.model.late_shift);
+    #   remaining vote in a two-way race (simulate.model.lump has the full definition),
+    #   set so the typical election's 90% intervals hold;
+    # - tail_df: Student-t degrees of freedom of the share errors, set so a call at
+    #   99.5% survives the count orders seen in any of the elections;
     # - early_count: the spread grows by sqrt(1 + early_count / f) when only a
     #   fraction f of the expected vote is counted: an early count is rarely a fair sample.
-    "model.uncertainty": 0.045,
-    "model.tail_df": 8.1,
-    "model.early_count": 0.15,
+    # (scenarios/calibration/la-county-2024-primary.yaml keeps LA County's own, sharper fit.)
+    "model.uncertainty": 0.0466,
+    "model.tail_df": 2.9,
+    "model.early_count": 0.064,
     # Units (simulate.model.units): spread of each vote type's and each unit's remaining
     # shares around the race-wide error, and the weight (in ballots) of a unit's
     # fallback centre against its own counted ballots.
