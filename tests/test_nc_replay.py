@@ -55,7 +55,9 @@ def test_units_model_is_better_calibrated_and_never_wrong(both):
 
 
 def test_lump_model_is_fooled_by_the_absentee_first_count(both):
-    # the documented failure the units model exists for: Biden led the early absentee count
+    # the documented failure the units model exists for: Biden led the early absentee count.
+    # (Over 99% under the defaults fitted on LA County alone; 97.5% under those fitted on five
+    # elections, whose Student-t tails are heavier: still the loser, strongly favoured.)
     scenario, result = both["lump"]
-    assert result.snapshots[0].candidate("biden").p_win > 0.99
+    assert result.snapshots[0].candidate("biden").p_win > 0.95
     assert scenario.final.counted[scenario.ids.index("trump")] > scenario.final.counted[scenario.ids.index("biden")]
