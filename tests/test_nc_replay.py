@@ -54,10 +54,13 @@ def test_units_model_is_better_calibrated_and_never_wrong(both):
     assert units["first_call"] is not None  # it does call the race before the count ends
 
 
-def test_lump_model_is_fooled_by_the_absentee_first_count(both):
-    # the documented failure the units model exists for: Biden led the early absentee count.
-    # (Over 99% under the defaults fitted on LA County alone; 97.5% under those fitted on five
-    # elections, whose Student-t tails are heavier: still the loser, strongly favoured.)
+def test_lump_model_favours_the_early_leader_but_is_never_sure_of_him(both):
+    # Biden led the early absentee count and lost. The defaults, fitted on five elections' late
+    # shifts (North Carolina's among them), must not be 99% sure of him at any snapshot and never
+    # call him; the defaults fitted on LA County alone said 99.3% at the first snapshot.
     scenario, result = both["lump"]
-    assert result.snapshots[0].candidate("biden").p_win > 0.95
     assert scenario.final.counted[scenario.ids.index("trump")] > scenario.final.counted[scenario.ids.index("biden")]
+    biden = [s.candidate("biden").p_win for s in result.snapshots]
+    assert biden[0] > 0.9  # still the favourite on what was counted
+    assert max(biden) <= 0.99
+    assert not any(s.call.status == "called" and s.call.winners == ("biden",) for s in result.snapshots)
