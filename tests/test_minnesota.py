@@ -145,3 +145,11 @@ def test_cli_backtest_reads_the_feed_as_known_through_its_cache(tmp_path, capsys
     assert racecall(["backtest", str(DATA), "--draws", "200", "--json", "--cache", "off",
                      "--remaining", "hindsight"]) == 0
     assert json.loads(capsys.readouterr().out)["remaining_source"] == "hindsight"
+
+
+def test_cli_calibrate_reads_the_feed_through_its_cache(tmp_path, capsys):
+    cache = tmp_path / "cache"
+    out = tmp_path / "fit.yaml"
+    assert racecall(["calibrate", str(DATA), "--out", str(out), "--draws", "200", "--uncertainty", "0.04,0.06",
+                     "--tail-df", "8", "--cache", str(cache)]) == 0
+    assert len(list(cache.glob("minnesota-*.pickle"))) == 1 and out.exists()

@@ -11,7 +11,7 @@ from ..errors import RacecallError
 from ..history.calibrate import CRITERIA, EARLY_COUNT_GRID, MIN_COVERAGE, TAIL_DF_GRID, UNCERTAINTY_GRID, calibrate
 from ..history.sources import load_history
 from ..scenario.calibration_file import write_calibration
-from .backtest import add_history_arguments
+from .backtest import add_history_arguments, cache_dir
 from .options import real
 
 
@@ -83,7 +83,7 @@ def run(args) -> int:
     grid = len(args.uncertainty) * len(args.tail_df or (1,)) * len(args.early_count or (1,))
     if grid > MAX_GRID:
         raise RacecallError(f"the grid has {grid:,} points (uncertainty x tail_df x early_count), more than the {MAX_GRID:,} allowed")
-    history = load_history(args.history, args.kind, args.pass_rates, args.remaining)
+    history = load_history(args.history, args.kind, args.pass_rates, args.remaining, cache_dir(args.cache))
 
     def progress(point):
         early = f" early_count {point['early_count']:g}" if "early_count" in point else ""
