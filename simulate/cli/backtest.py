@@ -56,6 +56,8 @@ def add_history_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=options.workers, default=DEFAULT_WORKERS, help=f"contests simulated at once, in threads (default {DEFAULT_WORKERS})")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="run the contests on Dask: 'local' (a local cluster of "
                         "--workers processes) or a scheduler's address (tcp://host:8786); same numbers")
+    parser.add_argument("--cache", metavar="DIR", help="keep a parsed Minnesota feed here (default "
+                        "$XDG_CACHE_HOME/racecall, i.e. ~/.cache/racecall); 'off' to parse the archive every time")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -63,8 +65,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("backtest", help="replay count histories with known results and score the model",
                                    description="Simulate every snapshot of every contest and score it against the final count.")
     add_history_arguments(parser)
-    parser.add_argument("--cache", metavar="DIR", help="keep a parsed Minnesota feed here (default "
-                        "$XDG_CACHE_HOME/racecall, i.e. ~/.cache/racecall); 'off' to parse the archive every time")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--plot", metavar="DIR", help="write a reliability diagram and calls by release (PNG, SVG) here")
     parser.add_argument("--calibration", metavar="FILE", help="use the model settings of this file "
