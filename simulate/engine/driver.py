@@ -74,7 +74,12 @@ class Tally:
     def share_quantile(self, j: int, q: float) -> float:
         """Quantile ``q`` of candidate ``j``'s final share, linear within histogram bins,
         never outside the bins that hold draws (or the smallest and largest share drawn
-        outside the histogram's range)."""
+        outside the histogram's range). When every draw falls in one bin, the draws' mean
+        (a share that is the same in every draw, 0 say, reads exactly that, not a point
+        of the bin)."""
+        counts = self.hist[j]
+        if counts[0] == 0 and counts[-1] == 0 and np.count_nonzero(counts) == 1:
+            return float(self.share_sum[j] / self.draws)
         return float(min(max(self._binned_quantile(j, q), self._low_bound(j)), self._high_bound(j)))
 
     def _low_bound(self, j: int) -> float:
