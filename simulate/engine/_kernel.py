@@ -49,7 +49,7 @@ import numpy as np
 
 from ._numba import jit
 from ._rng import _NORMAL_MIN_VARIANCE, _SIXTH, _binomial_exact, exp_rows, gamma_dc, load, normal, store
-from ._score import _EXACT_PRODUCT, MEASURE, PLURALITY, RUNOFF_RULE, _above, _rank_by_lot, score_draw, tail_factor  # noqa: F401
+from ._score import _EXACT_PRODUCT, MEASURE, PLURALITY, RUNOFF_RULE, _above, _rank_by_lot, rank_top, score_draw, tail_factor  # noqa: F401
 # (score_draw and tail_factor are the units kernel's, imported from here)
 
 #: Draws per mini-batch, by number of candidates: the batch's work arrays (about 4 K x batch
@@ -299,30 +299,11 @@ def simulate_blocks(
                         for i in range(cnt):
                             key[bestk[i], i] = -1.0
             else:
-                # per draw: only the top depth + 1 positions need to be in order (the last of them
-                # the highest of the rest); insertion sort of them from the previous draw's order,
-                # then each other candidate against the lowest of them (about K comparisons)
+                # per draw, the single-draw ranking (simulate.engine._score.rank_top) on the draw's column
                 for i in range(cnt):
                     for j in range(k):
                         col[j] = t[j, i]
-                    for a in range(1, head):
-                        cur = order[a]
-                        v = col[cur]
-                        j = a - 1
-                        while j >= 0 and col[order[j]] < v:
-                            order[j + 1] = order[j]
-                            j -= 1
-                        order[j + 1] = cur
-                    for a in range(head, k):
-                        cur = order[a]
-                        v = col[cur]
-                        if v > col[order[head - 1]]:
-                            order[a] = order[head - 1]
-                            j = head - 2
-                            while j >= 0 and col[order[j]] < v:
-                                order[j + 1] = order[j]
-                                j -= 1
-                            order[j + 1] = cur
+                    rank_top(order, col, k, head)
                     for d in range(head):
                         rank[d, i] = order[d]
                         rankv[d, i] = col[order[d]]

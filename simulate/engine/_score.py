@@ -70,15 +70,13 @@ def _rank_by_lot(st, final, order, depth):
 
 
 
-@jit
-def score_draw(st, t, order, k, depth, head, nbins, rule, seats, threshold, threshold_num, threshold_den,
-               recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale, slot, b,
-               wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist):
-    """Rank and score one draw of final tallies ``t`` (the units kernel's; the lump kernel has
-    the same code written out in its loop, where a call per draw would cost more than the draw)."""
-    # rank: only the top depth + 1 positions need to be in order (the last of them the
-    # highest of the rest).  Insertion sort of them from the previous draw's order, then
-    # each other candidate against the lowest of them: about K well-predicted comparisons.
+@jit(inline="always")
+def rank_top(order, t, k, head):
+    """Put the ``head`` largest of ``t`` first in ``order`` (descending), the rest after.
+
+    Only the top depth + 1 positions need to be in order (the last of them the highest of the
+    rest): insertion sort of them from the previous draw's order, then each other candidate
+    against the lowest of them -- about K well-predicted comparisons."""
     for i in range(1, head):
         cur = order[i]
         v = t[cur]
@@ -97,6 +95,15 @@ def score_draw(st, t, order, k, depth, head, nbins, rule, seats, threshold, thre
                 order[j + 1] = order[j]
                 j -= 1
             order[j + 1] = cur
+
+
+@jit
+def score_draw(st, t, order, k, depth, head, nbins, rule, seats, threshold, threshold_num, threshold_den,
+               recount_margin, yes_index, margin_a, margin_b, hist_low, hist_scale, slot, b,
+               wins, outright, advance, first, pairs, runoffs, recounts, share_sum, share_min, share_max, hist):
+    """Rank and score one draw of final tallies ``t`` (the units kernel's; the lump kernel has
+    the same code written out in its loop, where a call per draw would cost more than the draw)."""
+    rank_top(order, t, k, head)
     # an exact tie among the top depth + 1 is broken by lot
     for i in range(min(depth, k - 1)):
         if t[order[i]] == t[order[i + 1]]:
