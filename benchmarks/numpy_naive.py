@@ -43,7 +43,7 @@ from __future__ import annotations
 import numpy as np
 
 import numpy_reference
-from numpy_reference import _new_tally, score_chunk  # noqa: F401 (row-major scoring)
+from numpy_reference import drive, score_chunk  # noqa: F401 (row-major scoring)
 
 #: Draws simulated together (memory: a few arrays of CHUNK x K doubles).
 CHUNK = 65_536
@@ -98,17 +98,7 @@ def simulate(arrays, draws: int, seed: int, chunk: int = CHUNK) -> dict:
     (int64[K]), ``pairs`` (int64[K, K], i < j), ``runoffs``, ``recounts`` (ints),
     ``share_sum`` (float64[K]) and ``hist`` (int64[K, HIST_BINS], final shares on [0, 1]).
     """
-    if draws < 1:
-        raise ValueError("draws must be positive")
-    rng = np.random.default_rng(seed)
-    k = arrays.counted.shape[0]
-    tally = _new_tally(k)
-    done = 0
-    while done < draws:
-        n = min(chunk, draws - done)
-        _chunk(rng, arrays, n, tally)
-        done += n
-    return tally
+    return drive(_chunk, arrays, draws, seed, chunk)
 
 
 def reference_probabilities(arrays, draws: int, seed: int) -> dict:

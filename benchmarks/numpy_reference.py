@@ -293,15 +293,19 @@ def simulate(arrays, draws: int, seed: int, chunk: int = CHUNK) -> dict:
     (int64[K]), ``pairs`` (int64[K, K], i < j), ``runoffs``, ``recounts`` (ints),
     ``share_sum`` (float64[K]) and ``hist`` (int64[K, HIST_BINS], final shares on [0, 1]).
     """
+    return drive(_chunk, arrays, draws, seed, chunk)
+
+
+def drive(chunk_fn, arrays, draws: int, seed: int, chunk: int = CHUNK) -> dict:
+    """``draws`` draws in chunks of ``chunk_fn(rng, arrays, n, tally)`` on one generator of ``seed``."""
     if draws < 1:
         raise ValueError("draws must be positive")
     rng = np.random.default_rng(seed)
-    k = arrays.counted.shape[0]
-    tally = _new_tally(k)
+    tally = _new_tally(arrays.counted.shape[0])
     done = 0
     while done < draws:
         n = min(chunk, draws - done)
-        _chunk(rng, arrays, n, tally)
+        chunk_fn(rng, arrays, n, tally)
         done += n
     return tally
 
