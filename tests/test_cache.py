@@ -88,3 +88,36 @@ def test_edit_to_rng_alone_reaches_a_cached_kernel(tmp_path):
     edited = _probe(root, None)
     assert edited != first
     assert edited == _probe(root, tmp_path / "fresh-cache")  # what a fresh compile gives
+
+
+def _run_in_fresh_process(code: str) -> str:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
+    return out.stdout.strip()
+
+
+def test_the_command_line_loads_the_kernel_without_scipy_linalg():
+    # Numba's BLAS probe imports scipy.linalg (0.3 s of a warm run); the command's kernels need no BLAS.
+    code = (
+        "import io, sys, contextlib\n"
+        "from simulate.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    status = main(['run', 'scenarios/la-da-2020-primary.yaml', '--draws', '20000'])\n"
+        "print(status, 'scipy.linalg' in sys.modules)\n"
+        "import scipy.linalg\n"
+        "print(scipy.linalg.norm([3.0, 4.0]))\n"
+    )
+    assert _run_in_fresh_process(code).split() == ["0", "False", "5.0"]
+
+
+def test_a_library_caller_keeps_numba_blas():
+    # Without the command line, a caller's own Numba code may still compile np.dot after a run.
+    code = (
+        "import numpy as np, simulate\n"
+        "simulate.run(simulate.load_scenario('scenarios/la-da-2020-primary.yaml'), draws=20000)\n"
+        "import numba\n"
+        "print(numba.njit(lambda a: np.dot(a, a))(np.arange(3.0)))\n"
+    )
+    assert _run_in_fresh_process(code) == "5.0"

@@ -16,6 +16,7 @@ import re
 import sys
 import warnings
 
+from ..engine._numba import skip_blas_probe
 from ..errors import RacecallError, ScenarioWarning
 from . import backtest, bench, calibrate, imports, pooled, replay, run, serve, watch
 
@@ -62,6 +63,7 @@ _show = warnings.showwarning
 
 
 def main(argv: list[str] | None = None) -> int:
+    skip_blas_probe()  # this process is the command's: its kernels need no BLAS
     for stream in (sys.stdout, sys.stderr):
         try:  # a name that is not valid Unicode must not end the run with an encoding error
             stream.reconfigure(errors="backslashreplace")

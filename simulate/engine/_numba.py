@@ -33,6 +33,7 @@ PACKAGE = Path(__file__).resolve().parent
 COMPILED_SOURCES = ("_numba.py", "_rng.py", "_score.py", "_kernel.py", "_units_kernel.py")
 
 _installed = False
+_skip_blas_probe = False
 
 
 def jit(*args, **overrides):
@@ -41,6 +42,22 @@ def jit(*args, **overrides):
 
     _install_cache_locators()
     return numba.njit(*args, **{**OPTIONS, **overrides})
+
+
+def skip_blas_probe() -> None:
+    """Let the first kernel load skip Numba's probe for SciPy's BLAS (for a process the command line owns).
+
+    Numba's NumPy support (``numba.np.arraymath``) imports ``scipy.linalg`` when
+    it is first loaded, only to learn whether ``np.dot`` and ``np.linalg`` can
+    be compiled: about 0.3 s of a 1 s ``racecall run``.  The package's kernels
+    use neither.  After this call, the first :func:`jit` loads that module with
+    SciPy's BLAS hidden, so Numba records "no BLAS" for the rest of the
+    process; SciPy itself imports normally afterwards.  A library caller's
+    process is left alone (its own Numba code may want ``np.dot``): only the
+    command line calls this, and only when ``scipy.linalg`` is not loaded yet.
+    """
+    global _skip_blas_probe
+    _skip_blas_probe = True
 
 
 def set_threads(threads: int | None) -> int:
@@ -111,6 +128,8 @@ def _install_cache_locators() -> None:
         return
     from numba.core import caching
 
+    if _skip_blas_probe:
+        _load_array_math_without_blas()
     impl = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl")
     ours = []
     for name in ("UserProvidedCacheLocator", "InTreeCacheLocator", "UserWideCacheLocator"):
@@ -118,3 +137,16 @@ def _install_cache_locators() -> None:
         ours.append(type("Sources" + name, (_SourcesStamp, base), {"__module__": __name__}))
     impl._locator_classes = ours + [c for c in impl._locator_classes if not issubclass(c, _SourcesStamp)]
     _installed = True
+
+
+def _load_array_math_without_blas() -> None:
+    import sys
+
+    blas = "scipy.linalg.cython_blas"
+    if "scipy.linalg" in sys.modules or blas in sys.modules:
+        return
+    sys.modules[blas] = None  # import fails fast, without loading scipy.linalg
+    try:
+        import numba.np.arraymath  # noqa: F401 - its probe runs now, once
+    finally:
+        del sys.modules[blas]
