@@ -153,3 +153,35 @@ def test_cli_calibrate_reads_the_feed_through_its_cache(tmp_path, capsys):
     assert racecall(["calibrate", str(DATA), "--out", str(out), "--draws", "200", "--uncertainty", "0.04,0.06",
                      "--tail-df", "8", "--cache", str(cache)]) == 0
     assert len(list(cache.glob("minnesota-*.pickle"))) == 1 and out.exists()
+
+
+# -- tabulator test decks in the feed ---------------------------------------------------------
+
+from simulate.feeds.minnesota import _group, is_test_deck  # noqa: E402
+
+
+def test_test_deck_is_one_two_three_in_ballot_order():
+    assert is_test_deck([("A", 58), ("B", 116), ("WRITE-IN", 174)])
+    assert is_test_deck([("A", 328), ("B", 656), ("C", 984), ("WRITE-IN", 1314)])  # write-ins by hand
+    assert not is_test_deck([("A", 58), ("B", 116), ("WRITE-IN", 3)])  # a 1:2 pair happens by chance
+    assert not is_test_deck([("A", 58), ("B", 117), ("C", 174)])
+    assert not is_test_deck([("A", 116), ("B", 58), ("C", 174)])  # the order is the ballot's
+    assert not is_test_deck([("A", 0), ("B", 0), ("C", 0)])
+    assert not is_test_deck([("A", 5), ("B", 10)])
+
+
+def _row(county, office, cand_id, name, reporting, total, votes):
+    return f"MN;{county};;{office};County Commissioner District 1;01;{cand_id};{name};;;NP;{reporting};{total};{votes};0;0"
+
+
+def test_a_county_test_deck_counts_as_not_reported_and_the_other_counties_stay():
+    rows = [_row("56", "0101", "0301", "A", 92, 92, 328), _row("56", "0101", "0401", "B", 92, 92, 656),
+            _row("56", "0101", "9901", "WRITE-IN", 92, 92, 984),
+            _row("01", "0101", "0301", "A", 10, 54, 700), _row("01", "0101", "0401", "B", 10, 54, 600),
+            _row("01", "0101", "9901", "WRITE-IN", 10, 54, 5)]
+    summed = _group("\n".join(rows).encode(), "allracesbycounty.txt", True)
+    (c,) = summed.values()
+    assert c.votes == (700, 600, 5) and (c.reporting, c.total) == (10, 146)
+    own = _group("\n".join(rows[:3]).encode(), "cntyRace.txt", False)
+    (c,) = own.values()
+    assert sum(c.votes) == 0 and c.reporting == 0 and c.total == 92

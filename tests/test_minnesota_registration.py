@@ -126,3 +126,34 @@ def test_county_contests_use_their_county_precincts_and_offices_ignore_the_distr
         reg.update({(county, "0005"): 1000, (county, "0010"): 1000})
     out = floors(contests, members, reg, (0.9, 1.1))
     assert out[("06", "0394", "04", "County Commissioner District 4")].estimate == pytest.approx(2000 * 0.8 * 0.9 - 600)
+
+
+def test_a_county_office_without_a_precinct_list_is_as_far_from_complete_as_its_county():
+    """Six counties of 10,000 voters complete at 80% turnout, one showing every precinct in at 40%."""
+    from simulate.feeds.minnesota_registration import county_ballots
+
+    reg, by_county = {}, {}
+    for i, rho in enumerate((0.8, 0.8, 0.82, 0.78, 0.8, 0.8, 0.4)):
+        county = f"{i + 1:02d}"
+        reg.update({(county, f"{j:04d}"): 1000 for j in range(10)})
+        v = round(rho * 10_000)
+        key = (county, "0101", "", "U.S. President & Vice President")
+        by_county[key] = Contest(key, ("A", "B"), ("R", "DFL"), (v // 2, v - v // 2), 10, 10)
+        small = (county, "0101", "", "Constitutional Amendment")  # fewer votes: not the county's ballots
+        by_county[small] = Contest(small, ("YES", "NO"), ("", ""), (10, 10), 10, 10)
+    counties = county_ballots(by_county)
+    assert counties["07"] == (4000, 10, 10) and counties["01"] == (8000, 10, 10)
+    commissioner = ("07", "0391", "01", "County Commissioner District 1")
+    governor = ("", "0101", "", "U.S. President & Vice President")
+    house = ("", "0291", "52B", "State Representative District 52B")
+    contests = {k: Contest(k, ("A", "B"), ("", ""), (600, 400), 5, 5) for k in (commissioner, governor, house)}
+    out = floors(contests, {}, reg, (0.8, 1.1), counties, (0.9, 1.1))
+    short, high = 10_000 * 0.8 * 0.9 - 4000, 10_000 * 0.8 * 1.1 - 4000  # county 07: 3,200 and 4,800 short
+    assert out[commissioner].estimate == pytest.approx(1000 * short / 4000)
+    assert out[commissioner].high == pytest.approx(1000 * high / 4000)
+    # the state: the counties' shortfalls over their ballots (52,000); at a_hi each county is short
+    # 8,800 - V: 800 800 600 1,000 800 800 4,800
+    assert out[governor].estimate == pytest.approx(1000 * 3200 / 52_000)
+    assert out[governor].high == pytest.approx(1000 * 9600 / 52_000)
+    assert house not in out  # a district without a precinct list: unknown
+    assert floors(contests, {}, reg, (0.8, 1.1), dict(list(counties.items())[:4]), (0.9, 1.1)) == {}

@@ -16,7 +16,8 @@ Which files hold contests (read by principle from the file names and columns):
 A contest: rule ``measure`` (threshold 0.5) when its choices are YES and NO, else
 ``plurality`` with ``seats`` N from "(Elect N)" in the office name (at most the number
 of candidates). ``WRITE-IN`` rows are a candidate, id ``write_in``. Contests with no
-vote counted yet are left out of a release.
+vote counted yet are left out of a release, and a county's rows that are a tabulator test
+deck (:func:`is_test_deck`) count as not reported.
 
 ``remaining``: precincts reporting with the registration of comparable precincts
 (:func:`simulate.model.expected_vote.precinct_estimate`; the contest's county in
@@ -34,17 +35,17 @@ from typing import Iterator
 
 from ..model.expected_vote import Band, ErrorTable, precinct_estimate, remaining_interval
 from .la_county import slugify, unique_slugs
-from .minnesota_files import FeedFormatError, feed_folders, folder_time, parse_pctstats
-from .minnesota_registration import floors, is_precinct_file, lift, membership, registration_7am, spread_for
+from .minnesota_files import FeedFormatError, feed_folders, folder_time, is_county_office, parse_pctstats
+from .minnesota_registration import (COUNTY_SPREAD, county_ballots, floors, is_precinct_file, lift, membership,
+                                    registration_7am, spread_for)
 from .release import Release
 
 __all__ = ["releases", "Contest", "CERTIFIED", "error_table", "FeedFormatError", "is_contest_file",
-           "contests_of", "raw_estimates"]
+           "contests_of", "raw_estimates", "is_test_deck"]
 
 #: When the State Canvassing Board certified each general election (US Central time).
 CERTIFIED = {"2020-11-03": "2020-11-24T12:40:00-06:00", "2022-11-08": "2022-11-23T15:50:00-06:00"}
 
-COUNTY_OFFICES = (391, 440)
 _BREAKDOWN = re.compile(r"pct|Cty$|cty$|CG$|cg$|LG$|^allracesby", re.IGNORECASE)
 _ELECT = re.compile(r"\(\s*elect\s+(\d+)\s*\)", re.IGNORECASE)
 
@@ -91,13 +92,36 @@ class Contest:
         return self.key[3]
 
 
-def _county_office(office_id: str) -> bool:
-    return office_id.isdigit() and COUNTY_OFFICES[0] <= int(office_id) <= COUNTY_OFFICES[1]
+def is_test_deck(rows) -> bool:
+    """A county's rows of a contest that are a logic-and-accuracy test deck, not returns.
+
+    Before an election every tabulator is tested with a deck marked in a known pattern:
+    one vote for the first name on the ballot, two for the second, and so on. When a
+    county's feed carries the test results (the 2020 feed did at 22:00 for a whole county:
+    92 of 92 precincts "reporting", 328, 656, 984, ... votes for the ten presidential
+    tickets), the count says nothing about the returns. ``rows`` are ``(name, votes)`` in
+    ballot order (the file's); they are a test deck when the first has votes ``b > 0``, every
+    name other than a write-in has ``i * b`` (``i`` its place), and at least three names do
+    (a 1:2 pair happens by chance in small counts; 1:2:3 does not). A write-in row may differ
+    (write-ins are tallied by hand).
+    """
+    base = rows[0][1] if rows else 0
+    if base <= 0 or len(rows) < 3:
+        return False
+    exact = 0
+    for i, (name, votes) in enumerate(rows, 1):
+        if votes == i * base:
+            exact += 1
+        elif name.upper() != "WRITE-IN":
+            return False
+    return exact >= 3
 
 
 def _group(data: bytes, where: str, summed: bool) -> dict:
     """``{key: Contest}`` from a media file's bytes; ``summed``: by-county rows added up per
-    contest. (One pass over the lines; :func:`parse_results` is the row-by-row reader.)"""
+    contest. A county's rows that are a test deck (:func:`is_test_deck`) count as not reported:
+    no votes, none of its precincts in. (One pass over the lines; :func:`parse_results` is the
+    row-by-row reader.)"""
     acc: dict = {}
     for n, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
         f = line.split(";")
@@ -106,29 +130,35 @@ def _group(data: bytes, where: str, summed: bool) -> dict:
                 raise FeedFormatError(f"{where} line {n}: {len(f)} fields, expected 16")
             continue
         county, office_id = f[1].strip(), f[3].strip()
-        if summed and not _county_office(office_id):
+        if summed and not is_county_office(office_id):
             county_key = ""
         else:
             county_key = county
         key = (county_key, office_id, f[5].strip(), f[4].strip())
-        c = acc.get(key)
-        if c is None:
-            c = acc[key] = ({}, {})
         try:
             reporting, total, votes = int(f[11] or 0), int(f[12] or 0), int(f[13] or 0)
         except ValueError:
             raise FeedFormatError(f"{where} line {n}: precincts or votes not a whole number") from None
-        cand = (f[6].strip(), f[7].strip())
-        prev = c[0].get(cand)
-        c[0][cand] = (f[10].strip(), votes + (prev[1] if prev else 0))
-        c[1][county if summed else ""] = (reporting, total)
-    out = {}
-    for key, (cands, units) in acc.items():
-        items = sorted(cands.items())
-        out[key] = Contest(key, tuple(nm for (_, nm), _ in items), tuple(p for _, (p, _) in items),
-                           tuple(v for _, (_, v) in items), sum(u[0] for u in units.values()),
-                           sum(u[1] for u in units.values()))
-    return out
+        part = acc.setdefault(key, {}).setdefault(county if summed else "", [[], reporting, total])
+        part[0].append(((f[6].strip(), f[7].strip()), f[10].strip(), votes))
+        part[1], part[2] = reporting, total
+    return {key: _contest(key, parts) for key, parts in acc.items()}
+
+
+def _contest(key, parts: dict) -> Contest:
+    """One contest from its counties' rows (``{county: [rows, reporting, total]}``)."""
+    cands: dict = {}
+    reporting = total = 0
+    for rows, units_in, units in parts.values():
+        deck = is_test_deck([(cand[1], votes) for cand, _, votes in rows])
+        for cand, party, votes in rows:
+            prev = cands.get(cand)
+            cands[cand] = (party, (0 if deck else votes) + (prev[1] if prev else 0))
+        reporting += 0 if deck else units_in
+        total += units
+    items = sorted(cands.items())
+    return Contest(key, tuple(nm for (_, nm), _ in items), tuple(p for _, (p, _) in items),
+                   tuple(v for _, (_, v) in items), reporting, total)
 
 
 class _Parsed:
@@ -298,7 +328,16 @@ def _walk(source, certified_at=None, only=None):
         final = certified is not None and _after(as_of, certified)
         contests = contests_of(files, parsed)
         yield (folder, as_of, final, contests, geo, election,
-               {} if final else floors(contests, members, registered, spread_for(election)))
+               {} if final else floors(contests, members, registered, spread_for(election),
+                                       _counties(files, parsed), spread_for(election, COUNTY_SPREAD)))
+
+
+def _counties(files: dict, parsed: _Parsed) -> dict:
+    """The release's :func:`~simulate.feeds.minnesota_registration.county_ballots`."""
+    ref = files.get("allracesbycounty.txt")
+    if ref is None:
+        return {}
+    return parsed.get("allracesbycounty.txt#counties", ref, lambda b, n: county_ballots(_group(b, n, False)))
 
 
 def _after(as_of: str, moment: str) -> bool:

@@ -33,6 +33,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 FOLDER = re.compile(r"^(\d{8}T\d{6})([+-]\d{4})$")
+#: The ids of county offices (the range of the 2022 county-races file).
+COUNTY_OFFICES = (391, 440)
+
+
+def is_county_office(office_id: str) -> bool:
+    """A county office's id (:data:`COUNTY_OFFICES`): one contest per county."""
+    return office_id.isdigit() and COUNTY_OFFICES[0] <= int(office_id) <= COUNTY_OFFICES[1]
 
 
 class FeedFormatError(ValueError):

@@ -40,7 +40,7 @@ from .minnesota_registration import lift
 REMAINING_SOURCES = ("as_known", "hindsight")
 
 #: Bump when what :func:`_collect` returns changes, so old cache files are not read.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 def default_cache_dir() -> Path:
