@@ -393,3 +393,17 @@ def test_standing_calls_withdrawn_and_retracted_are_listed_by_contest_and_releas
     # A lower retraction level keeps the call through the 0.6 release.
     lenient = bt.score((scenario,), [((a_wins, dip, gone, a_wins),)], settings, retract_level=0.5)
     assert lenient.retracted == () and lenient.standing_called_by_release == (1.0, 1.0, 1.0, 1.0)
+
+
+def test_called_by_day_is_the_standing_share_at_the_end_of_the_night_and_of_each_day():
+    from simulate.history.backtest import called_by_day
+
+    timelines = [
+        ("2020-11-03", [("2020-11-03T21:00:00-06:00", False), ("2020-11-04T05:59:00-06:00", True)]),  # by the night
+        ("2020-11-03", [("2020-11-04T06:01:00-06:00", True)]),  # just after: day 1
+        ("2020-11-03", [("2020-11-03T22:00:00-06:00", True), ("2020-11-05T10:00:00-06:00", False)]),  # retracted on day 2
+        ("2020-11-03", [("2020-11-06T23:00:00-06:00", False)]),  # never called; its last release is on day 3
+    ]
+    assert called_by_day(timelines) == (("night", 0.5), ("day 1", 0.75), ("day 2", 0.5), ("day 3", 0.5))
+    assert called_by_day([("2020-11-03", [(None, True)])]) == ()
+    assert called_by_day([]) == ()

@@ -101,6 +101,7 @@ class BacktestReport:
     retracted: tuple[CallEvent, ...] = ()
     wrong_standing: tuple[WrongCall, ...] = ()
     standing_called_by_release: tuple[float, ...] = ()
+    standing_called_by_day: tuple[tuple[str, float], ...] = ()
 
     def to_dict(self) -> dict:
         r = lambda x: None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 6)  # noqa: E731
@@ -120,6 +121,7 @@ class BacktestReport:
             "withdrawn": [e.to_dict() for e in self.withdrawn], "retracted": [e.to_dict() for e in self.retracted],
             "wrong_standing": [w.to_dict() for w in self.wrong_standing],
             "standing_called_by_release": [r(x) for x in self.standing_called_by_release],
+            "standing_called_by_day": [{"by": label, "called": r(x)} for label, x in self.standing_called_by_day],
             "settings": dict(self.settings), "seconds": round(self.seconds, 1),
         }
 
@@ -144,6 +146,7 @@ class BacktestReport:
             "standing      called by release  " + "  ".join(f"{i + 1}:{100 * x:.0f}%"
                                                           for i, x in enumerate(self.standing_called_by_release))
             + f"; withdrawn {len(self.withdrawn)}, retracted {len(self.retracted)}, wrong {len(self.wrong_standing)}",
+            "standing      called by " + "  ".join(f"{label}:{100 * x:.0f}%" for label, x in self.standing_called_by_day),
             "",
         ]
         lines.append("Wrong calls:" if self.wrong_calls else "Wrong calls: none.")
@@ -275,6 +278,7 @@ def score(scenarios, runs, settings: dict, seconds: float = 0.0, retract_level: 
     calls stand as :mod:`simulate.history.standing` says, retracted below ``retract_level``."""
     events = {"withdrawn": [], "retracted": [], "wrong": []}
     standing_called: dict[int, list[bool]] = {}
+    timelines = []
     p, y, pn, covered = [], [], [], []
     wrong = {"calls": [], "seats": [], "near": []}
     ties, fixed, near = [], 0, 0
@@ -291,7 +295,7 @@ def score(scenarios, runs, settings: dict, seconds: float = 0.0, retract_level: 
         for f in (f for snap in snapshot_flags(Replay(scenario.race.name, results), scenario.race.threshold,
                                                    scenario.race.seats) for f in snap):
             flags[f] += 1
-        _standing_calls(scenario, results, t, retract_level, events, standing_called)
+        timelines.append((scenario.race.date, _standing_calls(scenario, results, t, retract_level, events, standing_called)))
         for j, res in enumerate(results):
             snapshots += 1
             for cid in ids:
@@ -316,13 +320,55 @@ def score(scenarios, runs, settings: dict, seconds: float = 0.0, retract_level: 
         scores=(np.asarray(p), np.asarray(y)),
         withdrawn=tuple(events["withdrawn"]), retracted=tuple(events["retracted"]), wrong_standing=tuple(events["wrong"]),
         standing_called_by_release=tuple(float(np.mean(standing_called[j])) for j in sorted(standing_called)),
+        standing_called_by_day=called_by_day(timelines),
     )
 
 
-def _standing_calls(scenario: Scenario, results, t: Truth, retract_level: float, events: dict, called: dict) -> None:
+#: Election night ends at this hour (local time) of the day after the election.
+NIGHT_ENDS = 6
+MAX_DAYS = 31
+
+
+def called_by_day(timelines) -> tuple[tuple[str, float], ...]:
+    """``(label, share)``: the share of contests whose standing call is ``called`` at the end of
+    election night (06:00 local time the morning after, :data:`NIGHT_ENDS`) and at the end of each
+    later day (``"day 1"``: the day after the election), up to the day of the last release
+    (at most :data:`MAX_DAYS`). ``timelines``: per contest ``(election date, [(as_of, called)])``;
+    a contest counts as not called before its first release. Empty without dates or times."""
+    from datetime import date, datetime, timedelta
+
+    parsed = []
+    try:
+        for day, timeline in timelines:
+            events = [(datetime.fromisoformat(a).replace(tzinfo=None), c) for a, c in timeline]
+            parsed.append((date.fromisoformat(day), events))
+    except (TypeError, ValueError):
+        return ()
+    if not parsed or not any(events for _, events in parsed):
+        return ()
+    last = max(t for _, events in parsed for t, _ in events)
+    out = []
+    for k in range(MAX_DAYS + 1):
+        def end(day, k=k):
+            start = datetime.combine(day + timedelta(days=1), datetime.min.time())
+            return start + timedelta(hours=NIGHT_ENDS) if k == 0 else start + timedelta(days=k)
+        shares = []
+        for day, events in parsed:
+            bound = end(day)
+            state = [c for t, c in events if t <= bound]
+            shares.append(bool(state and state[-1]))
+        out.append(("night" if k == 0 else f"day {k}", float(np.mean(shares))))
+        if all(end(day) >= last for day, _ in parsed):
+            break
+    return tuple(out)
+
+
+def _standing_calls(scenario: Scenario, results, t: Truth, retract_level: float, events: dict, called: dict) -> list:
     """The calls that stand release by release (:func:`simulate.history.standing.follow`): append the
     withdrawals, retractions and standing calls the truth contradicts to ``events``; per release,
-    whether the whole outcome is called (a standing ``called``) to ``called``."""
+    whether the whole outcome is called (a standing ``called``) to ``called``. Returns the contest's
+    ``[(as_of, called)]``."""
+    timeline = []
     names = {c.id: c.name for c in scenario.candidates}
     seats = scenario.race.seats
     path = follow(results, retract_level=retract_level, seats=seats)
@@ -344,7 +390,9 @@ def _standing_calls(scenario: Scenario, results, t: Truth, retract_level: float,
                                              _describe_call(call.status, call.outcome, call.winners, names), call.confidence,
                                              _describe(t.outcome, t.winners, names)))
         called.setdefault(j, []).append(call is not None and call.status == "called")
+        timeline.append((res.as_of, call is not None and call.status == "called"))
         before = call
+    return timeline
 
 
 def _describe_call(status: str, outcome: str | None, winners, names: dict) -> str:

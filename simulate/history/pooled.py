@@ -61,20 +61,23 @@ class Figures:
     calls: int
     failures: int  # wrong calls, seats and near calls; standing calls that were wrong or retracted
     called_by_release: tuple[float, ...]
+    called_by_day: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def of(cls, report: BacktestReport) -> "Figures":
         failures = (len(report.wrong_calls) + len(report.wrong_seats) + len(report.wrong_near_calls)
                     + len(report.wrong_standing) + len(report.retracted))
         return cls(report.brier, report.brier_naive, report.log_loss, report.ece, report.coverage90,
-                   report.predictions, report.calls, failures, tuple(report.called_by_release))
+                   report.predictions, report.calls, failures, tuple(report.called_by_release),
+                   tuple(report.standing_called_by_day))
 
     def to_dict(self) -> dict:
         r = lambda x: None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 6)  # noqa: E731
         return {"brier": r(self.brier), "brier_naive": r(self.brier_naive), "log_loss": r(self.log_loss),
                 "ece": r(self.ece), "coverage90": r(self.coverage90), "predictions": self.predictions,
                 "calls": self.calls, "failures": self.failures,
-                "called_by_release": [r(x) for x in self.called_by_release]}
+                "called_by_release": [r(x) for x in self.called_by_release],
+                "called_by_day": [{"by": label, "called": r(x)} for label, x in self.called_by_day]}
 
 
 @dataclass(frozen=True)

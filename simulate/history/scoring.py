@@ -63,7 +63,10 @@ Calls that stay made
     hold); ``retracted`` each standing call dropped (probability under the
     retraction level, or contradicted); ``wrong_standing`` each (contest, release)
     whose standing call the truth contradicts; ``standing_called_by_release[i]``
-    the fraction of contests with a standing ``called`` call after release ``i``.
+    the fraction of contests with a standing ``called`` call after release ``i``;
+    ``standing_called_by_day`` the same share of all contests at the end of election night
+    (06:00 local time the next morning) and of each later day
+    (:func:`simulate.history.backtest.called_by_day`).
 """
 
 from __future__ import annotations
