@@ -23,7 +23,8 @@ deck (:func:`is_test_deck`) count as not reported.
 (:func:`simulate.model.expected_vote.precinct_estimate`; the contest's county in
 ``pctstats.txt``, else the state; the latest ``pctstats.txt`` published by then), through
 the error table fitted on the *other* election (:func:`error_table`), so a 2022
-backtest never learns from 2022. ``{"estimate": 0}`` only once the count is certified
+backtest never learns from 2022, its floor raised to tonight's late ballots so far
+(:mod:`simulate.feeds.minnesota_growth`). ``{"estimate": 0}`` only once the count is certified
 (:data:`CERTIFIED`, the State Canvassing Board's dates; nothing in the files says it).
 """
 from __future__ import annotations
@@ -38,6 +39,7 @@ from .la_county import slugify, unique_slugs
 from .minnesota_files import FeedFormatError, feed_folders, folder_time, is_county_office, parse_pctstats
 from .minnesota_registration import (COUNTY_SPREAD, county_ballots, floors, is_precinct_file, lift, membership,
                                     registration_7am, spread_for)
+from .minnesota_growth import LateGrowth
 from .release import Release
 
 __all__ = ["releases", "Contest", "CERTIFIED", "error_table", "FeedFormatError", "is_contest_file",
@@ -354,8 +356,10 @@ def releases(source, *, certified_at: str | None = None, table: ErrorTable | Non
     final; ``table`` the error table of the remaining-vote estimate; ``only`` one
     release's key (``"latest"`` for the last), the others not parsed.
     """
+    growth = LateGrowth()
     for folder, as_of, final, contests, geo, election, floor in _walk(source, certified_at, only):
-        t = table or error_table(election)
+        t = growth.table(table or error_table(election))
+        growth.observe(contests)
         out = []
         for key in sorted(contests):
             c = contests[key]

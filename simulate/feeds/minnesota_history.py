@@ -35,6 +35,7 @@ from pathlib import Path
 
 from ..model.expected_vote import ErrorTable, remaining_interval
 from .minnesota import _slug, _walk, error_table, raw_estimate, scenario
+from .minnesota_growth import LateGrowth
 from .minnesota_registration import lift
 
 REMAINING_SOURCES = ("as_known", "hindsight")
@@ -124,6 +125,26 @@ def _contested(names) -> bool:
     return len(real) >= 2
 
 
+def _tables_by_release(series: dict, table: ErrorTable) -> dict:
+    """``{as_of: table}``: ``table`` with tonight's late-ballot growth up to the release before
+    (:mod:`simulate.feeds.minnesota_growth`), from the contests' changed counts."""
+    by_time: dict = {}
+    for key, snaps in series.items():
+        for as_of, c, _, _ in snaps:
+            by_time.setdefault(as_of, {})[key] = c
+    growth, out = LateGrowth(), {}
+    for as_of in sorted(by_time, key=_moment):
+        out[as_of] = growth.table(table)
+        growth.observe(by_time[as_of])
+    return out
+
+
+def _moment(as_of: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(as_of)
+
+
 def minnesota_history(source, remaining: str = "as_known", *, certified_at=None,
                       table: ErrorTable | None = None, min_candidates: int = 2,
                       cache=None) -> MinnesotaHistory:
@@ -141,7 +162,7 @@ def minnesota_history(source, remaining: str = "as_known", *, certified_at=None,
         for s in series.values():  # the last folder is the truth, not a snapshot
             if s and s[-1][0] == last[1]:
                 s.pop()
-    table = table or error_table(election)
+    tables = _tables_by_release(series, table or error_table(election))
     _, final_as_of, final_contests = final_folder
     out, skipped, records = [], [], []
     for key in sorted(series):
@@ -162,7 +183,7 @@ def minnesota_history(source, remaining: str = "as_known", *, certified_at=None,
         for as_of, c, raw, floor in snaps:
             counted = sum(c.votes)
             records.append((counted, raw, max(total - counted, 0)))
-            rem = (lift(remaining_interval(raw, counted, table), floor) if remaining == "as_known"
+            rem = (lift(remaining_interval(raw, counted, tables[as_of]), floor) if remaining == "as_known"
                    else _hindsight(counted, total))
             built.append(scenario(c, as_of, election, rem)["count"])
         data = scenario(fc, final_as_of, election, {"estimate": 0})
