@@ -9,10 +9,15 @@ Notation: units :math:`u` of vote type :math:`t(u)`, counted votes :math:`c_{uk}
 \operatorname{round}(\cdot) - 1)`), independent across units.
 
 **Centre of each unit's remaining vote.**  A unit's own counted votes are weighed
-against a fallback :math:`g_u` worth ``unit_prior_ballots`` (:math:`n_0`) ballots,
-with the lump model's pseudo-ballot spread over the candidates:
+against a fallback :math:`g_u` worth ``unit_prior_ballots`` (:math:`n_0`) ballots, the
+own count worth :math:`\lambda_u C_u` of them -- less the less of the unit is in, since a
+sliver of a unit is a biased sample of the rest (:mod:`simulate.model.unit_weighting`:
+:math:`\lambda_u = 1/(1 + 4\kappa^2 \hat R_u)`, :math:`\kappa` = ``unit_count_bias``,
+:math:`\hat R_u` the unit's remaining estimate; a scenario that sets
+``unit_prior_ballots`` and not ``unit_count_bias`` has :math:`\kappa = 0`, the own count in
+full) -- with the lump model's pseudo-ballot spread over the candidates:
 
-.. math:: m_u \propto \frac{c_u + n_0 g_u + 1/K}{C_u + n_0 + 1} + \text{shift}.
+.. math:: m_u \propto \frac{\lambda_u c_u + n_0 g_u + 1/K}{\lambda_u C_u + n_0 + 1} + \text{shift}.
 
 The fallback is the unit's ``baseline`` moved by the swing measured in the units of
 its vote type that have reported and have a baseline
@@ -39,7 +44,10 @@ vote type, :math:`z_u` of the unit alone, with
 :math:`u_c` the lump model's ``uncertainty`` with its early-count widening (the
 counted fraction of the whole race), :math:`\tau` its Student-t factor
 (``tail_df``), and the last term the lump model's sampling error of a centre
-counted from :math:`C_u + n_0` ballots.  With ``uncertainty`` 0 the sampling term
+counted from :math:`C_u + n_0` ballots: the ballot noise of the unit's count and its
+fallback's, not the bias the weighting discounts (:math:`\lambda_u` does not enter it; the
+count order's bias is shared across units and carried by :math:`z_r` and :math:`z_t`, see
+:mod:`simulate.model.unit_weighting`).  With ``uncertainty`` 0 the sampling term
 is off, as in the lump model.  A candidate's share moves by about
 :math:`\sigma q(1-q)`, as in the lump model; shares are never negative.
 
@@ -48,7 +56,8 @@ remaining tallies are multinomial (the lump model's conditional binomials);
 :math:`T = \sum_u c_u + x_u`.
 
 A single unit, or a count split into identical units of one type with exact
-remaining votes and type/unit uncertainty 0, is the lump model (the race-wide
+remaining votes and type/unit uncertainty 0 (own shares equal to the fallback, so
+:math:`\lambda_u` moves nothing but the pseudo-ballot's weight), is the lump model (the race-wide
 error is the lump model's; multinomials with one :math:`q` add up to one) except
 for the sampling term, which is per unit and so agrees with the lump model's to
 first order.  A count with a single unit is simulated by the lump model itself.
@@ -98,6 +107,7 @@ import numpy as np
 from ..scenario.centre import canonical_order, count_spread
 from ..scenario.records import Count, Scenario, Unit
 from .lump import Z95, threshold_fraction
+from .unit_weighting import weighed_centre
 
 #: Up to this many units with votes left, every unit is simulated exactly.
 EXACT_UNITS = 24
@@ -184,10 +194,11 @@ def _normalised(x: np.ndarray) -> np.ndarray:
     return x / total if total > 0 else np.full(x.shape, 1.0 / x.size)
 
 
-def unit_centres(scenario: Scenario, units: tuple[Unit, ...], order: np.ndarray) -> np.ndarray:
-    """:math:`m_u` for every unit, float64[U, K] in kernel order (before the prior)."""
+def unit_fallbacks(units: tuple[Unit, ...], order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every unit's counted votes :math:`c_u` and fallback shares :math:`g_u` (module docstring),
+    float64[U, K] each in kernel order."""
     k = len(order)
-    counted = np.array([u.counted for u in units], dtype=np.float64)[:, order]
+    counted = np.array([u.counted for u in units], dtype=np.float64).reshape(len(units), -1)[:, order]
     totals = counted.sum(axis=1)
     types = [u.type for u in units]
     race = _normalised(counted.sum(axis=0)) if totals.sum() > 0 else np.full(k, 1.0 / k)
@@ -197,19 +208,24 @@ def unit_centres(scenario: Scenario, units: tuple[Unit, ...], order: np.ndarray)
         by_type[t] = _normalised(counted[rows].sum(axis=0)) if totals[rows].sum() > 0 else race
     baselines = [None if u.baseline is None else np.asarray(u.baseline)[order] for u in units]
     swings = _swings(counted, totals, types, baselines)
-    n0 = scenario.model.unit_prior_ballots
-    pseudo = 1.0 if scenario.model.uncertainty > 0.0 else 0.0
-    shift = np.asarray(scenario.model.shift)[order]
-    centres = np.empty((len(units), k))
+    fallback = np.empty((len(units), k))
     for i, unit in enumerate(units):
         if baselines[i] is not None:
-            fallback = _normalised(baselines[i] + swings.get(unit.type, swings.get(None, 0.0)))
+            fallback[i] = _normalised(baselines[i] + swings.get(unit.type, swings.get(None, 0.0)))
         else:
-            fallback = by_type[unit.type]
-        weight = totals[i] + n0 + pseudo
-        base = (counted[i] + n0 * fallback + pseudo / k) / weight if weight > 0 else fallback
-        centres[i] = _normalised(base + shift)
-    return centres
+            fallback[i] = by_type[unit.type]
+    return counted, fallback
+
+
+def unit_centres(scenario: Scenario, units: tuple[Unit, ...], order: np.ndarray) -> np.ndarray:
+    """:math:`m_u` for every unit, float64[U, K] in kernel order (before the prior)."""
+    model = scenario.model
+    counted, fallback = unit_fallbacks(units, order)
+    remaining = np.array([u.remaining.estimate for u in units], dtype=np.float64)
+    pseudo = 1.0 if model.uncertainty > 0.0 else 0.0
+    base = weighed_centre(counted, fallback, remaining, model.unit_prior_ballots, model.unit_count_bias, pseudo)
+    shift = np.asarray(model.shift)[order]
+    return np.array([_normalised(b + shift) for b in base]).reshape(len(units), len(order))
 
 
 def _swings(counted, totals, types, baselines) -> dict:

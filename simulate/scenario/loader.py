@@ -339,6 +339,8 @@ class _Checker(UnitsMixin):
             unit_uncertainty=self.number(section.get("unit_uncertainty", schema.DEFAULTS["model.unit_uncertainty"]), "model.unit_uncertainty", 0.0, 0.5),
             unit_prior_ballots=self.number(section.get("unit_prior_ballots", schema.DEFAULTS["model.unit_prior_ballots"]), "model.unit_prior_ballots", 0.0, 1e9),
             prior=self.prior(section.get("prior"), ids),
+            # The two unit weights are fitted together: unit_prior_ballots alone keeps its former rule (schema.py).
+            unit_count_bias=self.number(section.get("unit_count_bias", 0.0 if "unit_prior_ballots" in section else schema.DEFAULTS["model.unit_count_bias"]), "model.unit_count_bias", 0.0, 0.5),
         )
 
     def calibration(self, value: Any) -> dict:

@@ -91,6 +91,7 @@ class Model:
     unit_uncertainty: float
     unit_prior_ballots: float
     prior: Prior | None  # defaults: simulate.scenario.schema.DEFAULTS, applied by the loader
+    unit_count_bias: float = 0.0  # kappa of simulate.model.unit_weighting; 0: the own count at full weight
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ UNIT_ID_PATTERN = r"^[A-Za-z0-9_./ -]+$"
 PRIOR_KEYS = ("shares", "uncertainty")
 FINAL_KEYS = ("as_of", "counted")
 REMAINING_KEYS = ("estimate", "low", "high")
-MODEL_KEYS = ("calibration", "shift", "uncertainty", "tail_df", "early_count", "type_uncertainty", "unit_uncertainty", "unit_prior_ballots", "prior")
+MODEL_KEYS = ("calibration", "shift", "uncertainty", "tail_df", "early_count", "type_uncertainty", "unit_uncertainty", "unit_prior_ballots", "unit_count_bias", "prior")
 SIMULATION_KEYS = ("draws", "seed", "call_confidence", "min_counted_fraction", "precision", "max_draws")
 
 DEFAULTS = {
@@ -49,11 +49,20 @@ DEFAULTS = {
     "model.tail_df": 2.9,
     "model.early_count": 0.064,
     # Units (simulate.model.units): spread of each vote type's and each unit's remaining
-    # shares around the race-wide error, and the weight (in ballots) of a unit's
-    # fallback centre against its own counted ballots.
+    # shares around the race-wide error.
     "model.type_uncertainty": 0.03,
     "model.unit_uncertainty": 0.05,
-    "model.unit_prior_ballots": 200.0,
+    # A unit's centre (simulate.model.unit_weighting): its fallback is worth
+    # unit_prior_ballots ballots, its own count C of them lambda*C, lambda = 1/(1 + 4
+    # unit_count_bias^2 * remaining estimate), so a sliver of a unit leans on its fallback.
+    # Fitted together on North Carolina 2020 by county x vote type (67 snapshots, every
+    # unit with votes left: the remaining-ballot-weighted log-likelihood of the centres,
+    # unit_weighting.fit_unit_weighting; tests/test_unit_weighting.py refits them).  A
+    # scenario that sets unit_prior_ballots and not unit_count_bias keeps the former
+    # fixed rule (unit_count_bias 0: the own count at full weight); the former default
+    # was 200 ballots.
+    "model.unit_prior_ballots": 357.0,
+    "model.unit_count_bias": 0.0072,
     "simulation.draws": 1_000_000,
     "simulation.seed": 0,
     "simulation.call_confidence": 0.995,
