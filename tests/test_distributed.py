@@ -9,24 +9,27 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simulate.history import backtest as bt
-from simulate.history.distributed import chunks, run_chunks
+from simulate.history.distributed import GUIDED_MIN, GUIDED_SPLIT, guided_chunks, run_chunks
 from simulate.history.sources import load_history
 
 GENERAL = Path(__file__).parent / "data" / "la-county-2024" / "general" / "timeframes.json"
 
 
-@given(st.lists(st.floats(0, 1e6), min_size=1, max_size=60), st.integers(1, 20))
-def test_chunks_cover_the_tasks_in_order(costs, parts):
-    runs = chunks(costs, parts)
+@given(st.lists(st.floats(0, 1e6), min_size=1, max_size=300), st.integers(1, 20))
+def test_guided_chunks_cover_the_tasks_in_order(costs, threads):
+    runs = guided_chunks(costs, threads)
     assert [i for r in runs for i in r] == list(range(len(costs)))
-    assert all(len(r) for r in runs) and len(runs) <= min(parts, len(costs))
+    assert all(len(r) for r in runs)
+    # each chunk but the last reaches its target: at most about GUIDED_SPLIT x threads x ln(GUIDED_MIN) + GUIDED_MIN x threads
+    assert len(runs) <= GUIDED_MIN * threads + GUIDED_SPLIT * threads * 3 + 1
 
 
-def test_chunks_balance_equal_costs():
-    runs = chunks([1.0] * 100, 4)
-    assert [len(r) for r in runs] == [25, 25, 25, 25]
-    runs = chunks([100.0] + [1.0] * 100, 2)  # one heavy contest: it is a chunk nearly by itself
-    assert len(runs[0]) == 1
+def test_guided_chunks_shrink_from_half_a_thread_share_to_the_floor():
+    runs = guided_chunks([1.0] * 1000, 2)  # 2 threads: each chunk a quarter of what is left, at least 1/32 of all
+    sizes = [len(r) for r in runs]
+    assert sizes[:4] == [250, 188, 141, 106]
+    assert min(sizes[:-1]) == 1000 // (GUIDED_MIN * 2) + 1 and sizes == sorted(sizes, reverse=True)
+    assert len(guided_chunks([100.0] + [1.0] * 100, 2)[0]) == 1  # one heavy contest: a chunk by itself
 
 
 def test_local_cluster_matches_one_process():

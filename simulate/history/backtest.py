@@ -238,8 +238,10 @@ def backtest(scenarios, *, draws: int = DEFAULT_DRAWS, seed: int = 0, call_confi
     if scheduler is not None:  # contests in chunks on a Dask cluster: the same numbers (simulate.history.distributed)
         from .distributed import run_chunks
 
-        dask = run_chunks(_simulate_contest, _tasks(scenarios, draws, seed, naive), [len(s.snapshots or (s.count,)) for s in scenarios],
-                          scheduler=scheduler, workers=workers)
+        tasks = _tasks(scenarios, draws, seed, naive)
+        warm = (0, scenarios[0], 256, seed, 1, False) if scenarios else None  # loads the kernel it needs
+        dask = run_chunks(_simulate_contest, tasks, [len(s.snapshots or (s.count,)) for s in scenarios],
+                          scheduler=scheduler, workers=workers, warm=warm)
         runs = list(dask.results)
     else:
         runs = _simulate_all(scenarios, draws, seed, naive, workers)
@@ -249,7 +251,7 @@ def backtest(scenarios, *, draws: int = DEFAULT_DRAWS, seed: int = 0, call_confi
                 "early_count": overrides.get("early_count", "per scenario")}
     if dask is not None:
         settings["dask"] = {"scheduler": scheduler, "workers": dask.workers, "chunks": dask.chunks,
-                            "overhead": round(dask.overhead, 4)}
+                            "overhead": round(dask.overhead, 4), "warm_up_seconds": round(dask.warm_seconds, 2)}
     settings["retract_level"] = retract_level
     return score(scenarios, runs, settings, time.perf_counter() - start, retract_level)
 

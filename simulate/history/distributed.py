@@ -7,12 +7,16 @@ change a number, and the results are gathered back in task order.
 
 Scheduling.  One Dask task per contest would cost the scheduler about a
 millisecond per contest, as much as simulating a small contest.  Tasks are
-therefore grouped into *chunks*, contiguous runs of contests, each worth about
-the same number of draws (a contest's cost is its snapshots times its draws,
-twice with the naive model), and there are ``CHUNKS_PER_WORKER`` chunks per
-worker thread: enough for the last chunks to balance the load, few enough that
-scheduling stays a small part of the run (:func:`run_chunks` reports the
-share).
+therefore grouped into *chunks*, contiguous runs of contests priced by their
+draws (a contest's cost is its snapshots times its draws, twice with the naive
+model), in *guided* sizes (:func:`guided_chunks`): each chunk takes
+``1 / (GUIDED_SPLIT x threads)`` of the cost still unassigned, down to
+``1 / (GUIDED_MIN x threads)`` of the whole, so the first chunks are large
+(scheduling stays a small part of the run) and the last ones small (no worker
+waits long on another's last chunk).  Before the clock starts, every worker
+runs a *warm-up* task (loading the compiled kernel, once per process), reported
+apart; :func:`run_chunks` reports the share of the workers' time outside the
+chunks.
 
 Cluster.  ``scheduler=None`` (or ``"local"``) starts a local cluster of
 ``workers`` processes with one thread each and closes it afterwards; any other
@@ -30,8 +34,10 @@ from typing import Callable, Iterator, Sequence
 
 from ..errors import RacecallError
 
-#: Chunks per worker thread: the load balances over the last few; scheduling stays cheap.
-CHUNKS_PER_WORKER = 4
+#: Guided chunks (:func:`guided_chunks`): each takes 1 / (GUIDED_SPLIT x threads) of the cost left,
+#: at least 1 / (GUIDED_MIN x threads) of the whole.
+GUIDED_SPLIT = 2
+GUIDED_MIN = 16
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class DaskRun:
     compute_seconds: float  # the chunks' own run times, summed over workers
     workers: int  # worker threads the cluster had
     chunks: int
+    warm_seconds: float = 0.0  # the workers' warm-up (kernel load), before the clock starts
 
     @property
     def overhead(self) -> float:
@@ -51,20 +58,29 @@ class DaskRun:
         return max(0.0, 1.0 - self.compute_seconds / capacity) if capacity > 0 else 0.0
 
 
-def chunks(costs: Sequence[float], parts: int) -> list[range]:
-    """Split task indices ``0..n-1`` into at most ``parts`` contiguous runs of about equal cost."""
+def guided_chunks(costs: Sequence[float], threads: int) -> list[range]:
+    """Contiguous runs of task indices in guided sizes (module docstring), in order."""
     n = len(costs)
-    parts = max(1, min(parts, n))
     weights = [float(c) for c in costs] if sum(costs) > 0 else [1.0] * n
     total = sum(weights)
-    out, start, acc = [], 0, 0.0
+    threads = max(1, int(threads))
+    floor = total / (GUIDED_MIN * threads)
+    out, start, acc, left = [], 0, 0.0, total
+    target = max(left / (GUIDED_SPLIT * threads), floor)
     for i, c in enumerate(weights):
         acc += c
-        if acc >= total * (len(out) + 1) / parts and i + 1 < n and len(out) < parts - 1:
+        if acc >= target and i + 1 < n:
             out.append(range(start, i + 1))
-            start = i + 1
+            start, left, acc = i + 1, left - acc, 0.0
+            target = max(left / (GUIDED_SPLIT * threads), floor)
     out.append(range(start, n))
     return [r for r in out if len(r)]
+
+
+def _warm(worker: Callable, task) -> float:
+    start = time.perf_counter()
+    worker(task)
+    return time.perf_counter() - start
 
 
 def _run_chunk(worker: Callable, tasks: list) -> tuple[list, float]:
@@ -105,7 +121,7 @@ def connect(scheduler=None, workers: int | None = None) -> Iterator:
 
 
 def run_chunks(worker: Callable, tasks: Sequence, costs: Sequence[float], *, scheduler=None,
-               workers: int | None = None) -> DaskRun:
+               workers: int | None = None, warm=None) -> DaskRun:
     """``[worker(t) for t in tasks]`` on a Dask cluster, in task order.
 
     Parameters
@@ -121,16 +137,21 @@ def run_chunks(worker: Callable, tasks: Sequence, costs: Sequence[float], *, sch
         closed here); an address; or an open client (kept open).
     workers : int, optional
         Processes of a local cluster (default 2).
+    warm : optional
+        A task each worker runs once before the clock starts (its result dropped): a cheap
+        one that loads what the real tasks need.
     """
     tasks = list(tasks)
     if not tasks:
         return DaskRun((), 0.0, 0.0, 0, 0)
     with connect(scheduler, workers) as client:
         threads = sum(client.nthreads().values()) or 1
-        runs = chunks(costs, CHUNKS_PER_WORKER * threads)
+        runs = guided_chunks(costs, threads)
+        warmed = client.run(_warm, worker, warm) if warm is not None else {}
         start = time.perf_counter()
         futures = [client.submit(_run_chunk, worker, [tasks[i] for i in r], pure=False) for r in runs]
         parts = client.gather(futures)
         seconds = time.perf_counter() - start
     results = tuple(x for part, _ in parts for x in part)
-    return DaskRun(results, seconds, sum(t for _, t in parts), threads, len(runs))
+    return DaskRun(results, seconds, sum(t for _, t in parts), threads, len(runs),
+                   max(warmed.values(), default=0.0))
