@@ -22,8 +22,9 @@ import pytest
 import simulate
 from simulate.feeds.nc_2020 import VOTE_TYPES, scenario_from_nc
 from simulate.model.lump import canonical_order
-from simulate.model.unit_weighting import (REFERENCE, WeightingRows, effective_ballots, fit_unit_weighting,
-                                           rows_from_scenario, score, weighed_centre)
+from simulate.history.unit_weighting import rows_from_scenario
+from simulate.model.unit_weighting import (REFERENCE, WeightingRows, effective_ballots, fit_unit_weighting, score,
+                                           weighed_centre)
 from simulate.model.units import unit_centres, unit_fallbacks
 from simulate.scenario import schema
 

@@ -48,7 +48,8 @@ model's 0.002%, :math:`z = -5`).
 
 **The fit** (:func:`fit_unit_weighting`).  Rows are units at snapshots with votes left:
 the counted votes, the fallback and the remaining estimate as known then, and the votes in
-fact left, :math:`x_u` = final minus counted (:func:`rows_from_scenario`).  The constants
+fact left, :math:`x_u` = final minus counted
+(:func:`simulate.history.unit_weighting.rows_from_scenario`).  The constants
 maximise the remaining-ballot-weighted multinomial log-likelihood of the centres,
 
 .. math:: \bar\ell(n_0, \kappa) = \frac{\sum_u \sum_k x_{uk} \log m_{uk}}{\sum_u \sum_k x_{uk}},
@@ -163,32 +164,3 @@ def held_out(rows: WeightingRows, train: np.ndarray, **options) -> tuple[Weighti
     test = rows.subset(~train)
     pseudo, criterion = options.get("pseudo", 1.0), options.get("criterion", "loglik")
     return fit, score(test, fit.prior_ballots, fit.count_bias, pseudo, criterion), score(test, *REFERENCE, pseudo, criterion)
-
-
-def rows_from_scenario(scenario, finals: dict, group=lambda unit_id: unit_id.split("/")[0]) -> WeightingRows:
-    """Every unit of every snapshot of a units ``scenario`` with votes left and a final count.
-
-    ``finals`` maps a unit id to its final votes (scenario candidate order).  A row is kept
-    when the remaining estimate and the votes in fact left are positive and no candidate's
-    count fell later (votes moved between units).  Fallbacks are the model's
-    (:func:`simulate.model.units.unit_fallbacks`), candidates in the kernel's order.
-    """
-    from .units import unit_fallbacks
-    from ..scenario.centre import canonical_order
-
-    order = canonical_order(scenario.ids)
-    out = {"counted": [], "fallback": [], "remaining": [], "left": [], "group": []}
-    for snapshot in scenario.snapshots:
-        counted, fallback = unit_fallbacks(snapshot.units, order)
-        for unit, c, g in zip(snapshot.units, counted, fallback):
-            if unit.id not in finals or unit.remaining.estimate <= 0:
-                continue
-            left = np.asarray(finals[unit.id], dtype=np.float64)[order] - c
-            if left.sum() <= 0 or (left < 0).any():
-                continue
-            for key, value in zip(out, (c, g, float(unit.remaining.estimate), left, group(unit.id))):
-                out[key].append(value)
-    k = len(order)
-    return WeightingRows(np.array(out["counted"]).reshape(-1, k), np.array(out["fallback"]).reshape(-1, k),
-                         np.array(out["remaining"], dtype=np.float64), np.array(out["left"]).reshape(-1, k),
-                         np.array(out["group"], dtype=str))
