@@ -56,6 +56,22 @@ Notation: :math:`K` candidates, counted votes :math:`c_k`, :math:`C = \sum_k c_k
    :math:`\tau = \sqrt{\nu / \chi^2_\nu}` is drawn once per draw, making the
    log-share errors multivariate Student-t.
 
+   **The gap between the prior and the count is evidence** (:func:`prior_conflict`).
+   The same :math:`\tau` scales the late ballots' error and the prior's, so the
+   gap between the counted log-shares and the prior's,
+   :math:`\delta_k = \log p_k - \log \pi_k`, is :math:`\tau` times a normal:
+   centred over the :math:`K'` candidates with a prior share
+   (:math:`\delta_k - \bar\delta`), each of variance
+   :math:`8(u_c^2 + u_p^2) + 1/((C+1)p_k)`, their standardised squares add up to
+   :math:`Q = \tau^2 \chi^2_{K'-1}`.  Given :math:`Q`, :math:`1/\tau^2` is
+   Gamma with shape :math:`(\nu + K' - 1)/2` and rate :math:`(\nu + Q)/2` (the
+   Student-t factor's conjugate update), so the draws use a Student-t factor of
+   :math:`\nu' = \nu + K' - 1` degrees of freedom and the spread times
+   :math:`\rho = \sqrt{(\nu + Q)/(\nu + K' - 1)}`: a count far from its prior (an
+   early count that is a biased sample, or a prior that was wrong) widens the
+   shares, one that agrees narrows them, and the centre (the precision-weighted
+   one, whose weights :math:`\tau` leaves alone) does not move.
+
 3. **Ballot-level noise.**  Given :math:`R` and :math:`q`, the remaining tallies
    are multinomial, drawn as conditional binomials
    :math:`x_k \sim \operatorname{Bin}(R - \sum_{j<k} x_j,\; q_k / \sum_{j\ge k} q_j)`.
@@ -132,10 +148,11 @@ def prepare(scenario: Scenario, count: Count) -> ModelArrays:
     total = float(counted.sum())
     centre = centre_shares(scenario, count)
     spread = np.zeros(len(centre))
+    rho, tail_df = prior_conflict(scenario, count)
     if scenario.model.uncertainty > 0.0:
         u = count_spread(scenario, count)
         if scenario.model.prior is not None:
-            u = (u**-2 + scenario.model.prior.uncertainty**-2) ** -0.5
+            u = rho * (u**-2 + scenario.model.prior.uncertainty**-2) ** -0.5
         # a candidate whose centre a shift has brought to exactly 0 gets none of the remaining vote
         sampling = np.divide(1.0, (total + 1.0) * centre, out=np.zeros_like(centre), where=centre > 0.0)
         spread = np.where(centre > 0.0, np.sqrt(8.0 * u * u + sampling), 0.0)
@@ -151,7 +168,7 @@ def prepare(scenario: Scenario, count: Count) -> ModelArrays:
         counted=counted[order],
         centre=centre,
         spread=spread,
-        tail_df=scenario.model.tail_df,
+        tail_df=tail_df,
         remaining_exact=remaining.exact,
         remaining_median=median,
         sigma_low=sigma_low,
@@ -166,6 +183,28 @@ def prepare(scenario: Scenario, count: Count) -> ModelArrays:
         order=order,
         margin_pair=margin_pair(scenario, count, order),
     )
+
+
+def prior_conflict(scenario: Scenario, count: Count) -> tuple[float, float]:
+    r"""``(rho, tail_df)``: the spread's multiplier and the Student-t factor's degrees of freedom
+    given the gap between the count and ``model.prior`` (module docstring); ``(1, tail_df)``
+    without a prior, share errors or Student-t tails."""
+    model = scenario.model
+    nu = model.tail_df
+    if model.prior is None or model.uncertainty <= 0.0 or nu <= 0.0:
+        return 1.0, nu
+    counted = np.asarray(count.counted, dtype=np.float64)
+    total, k = counted.sum(), counted.size
+    shares = (counted + 1.0 / k) / (total + 1.0)
+    prior = np.asarray(model.prior.shares, dtype=np.float64)
+    keep = prior > 0.0
+    dof = int(keep.sum()) - 1
+    if dof < 1:
+        return 1.0, nu
+    gap = np.log(shares[keep]) - np.log(prior[keep])
+    variance = 8.0 * (count_spread(scenario, count) ** 2 + model.prior.uncertainty**2) + 1.0 / ((total + 1.0) * shares[keep])
+    q = float(((gap - gap.mean()) ** 2 / variance).sum())
+    return math.sqrt((nu + q) / (nu + dof)), nu + dof
 
 
 def threshold_fraction(threshold: float) -> tuple[int, int]:

@@ -106,7 +106,7 @@ import numpy as np
 
 from ..scenario.centre import canonical_order, count_spread
 from ..scenario.records import Count, Scenario, Unit
-from .lump import Z95, threshold_fraction
+from .lump import Z95, prior_conflict, threshold_fraction
 from .unit_weighting import weighed_centre
 
 #: Up to this many units with votes left, every unit is simulated exactly.
@@ -242,7 +242,8 @@ def _swings(counted, totals, types, baselines) -> dict:
 
 
 def _prior_factor(scenario: Scenario, count: Count, order: np.ndarray) -> tuple[np.ndarray, float]:
-    """The prior's multiplier of every unit's centre, and the race-wide :math:`u_c`."""
+    """The prior's multiplier of every unit's centre, and the race-wide :math:`u_c` (times the
+    prior gap's :math:`\rho`, :func:`simulate.model.lump.prior_conflict`)."""
     model = scenario.model
     u = count_spread(scenario, count)
     k = len(order)
@@ -252,7 +253,8 @@ def _prior_factor(scenario: Scenario, count: Count, order: np.ndarray) -> tuple[
     lump = (counted + 1.0 / k) / (counted.sum() + 1.0)
     w_count, w_prior = u**-2, model.prior.uncertainty**-2
     weighed = (w_count * lump + w_prior * np.asarray(model.prior.shares)[order]) / (w_count + w_prior)
-    return weighed / lump, (w_count + w_prior) ** -0.5
+    rho, _ = prior_conflict(scenario, count)
+    return weighed / lump, rho * (w_count + w_prior) ** -0.5
 
 
 def prepare_strata(scenario: Scenario, count: Count, *, pool: bool = True) -> tuple[StrataArrays, tuple[UnitProjection, ...]]:
@@ -266,6 +268,7 @@ def prepare_strata(scenario: Scenario, count: Count, *, pool: bool = True) -> tu
     order = canonical_order(scenario.ids)
     k = len(order)
     factor, u_c = _prior_factor(scenario, count, order)
+    tail_df = prior_conflict(scenario, count)[1]
     centres = unit_centres(scenario, units, order) * factor
     centres /= centres.sum(axis=1, keepdims=True)
     type_names = sorted({u.type for u in units})
@@ -284,7 +287,7 @@ def prepare_strata(scenario: Scenario, count: Count, *, pool: bool = True) -> tu
         if unit.remaining.exact and unit.remaining.estimate == 0:
             continue  # nothing left: only its counted votes, in `counted`
         rows.append((m, sigma, type_names.index(unit.type), unit.remaining.exact, med, lo, hi, r_mean, r_var))
-    pooled = _pooled(rows, pool, race_sigma, model.tail_df)
+    pooled = _pooled(rows, pool, race_sigma, tail_df)
     col = lambda i, dtype=np.float64: np.array([r[i] for r in rows], dtype=dtype)  # noqa: E731
     standing = sorted(range(k), key=lambda j: (-count.counted[order[j]], scenario.ids[order[j]]))
     num, den = threshold_fraction(race.threshold)
@@ -295,7 +298,7 @@ def prepare_strata(scenario: Scenario, count: Count, *, pool: bool = True) -> tu
         unit_type=col(2, np.int64), pooled=pooled, remaining_exact=col(3, np.bool_),
         remaining_median=col(4), sigma_low=col(5), sigma_high=col(6), remaining_mean=col(7), remaining_var=col(8),
         race_sigma=np.full(k, race_sigma), type_sigma=type_sigma, types=len(type_names),
-        pool_ballots=bool(pool and len(rows) > EXACT_UNITS), tail_df=model.tail_df,
+        pool_ballots=bool(pool and len(rows) > EXACT_UNITS), tail_df=tail_df,
         rule=RULE_CODES[race.rule], seats=race.seats, threshold=race.threshold, threshold_num=num, threshold_den=den,
         recount_margin=race.recount_margin,
         yes_index=int(np.nonzero(order == scenario.ids.index("yes"))[0][0]) if race.rule == "measure" else -1,
