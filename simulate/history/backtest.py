@@ -240,7 +240,7 @@ def backtest(scenarios, *, draws: int = DEFAULT_DRAWS, seed: int = 0, call_confi
 
         tasks = _tasks(scenarios, draws, seed, naive)
         warm = (0, scenarios[0], 256, seed, 1, False) if scenarios else None  # loads the kernel it needs
-        dask = run_chunks(_simulate_contest, tasks, [len(s.snapshots or (s.count,)) for s in scenarios],
+        dask = run_chunks(_simulate_contest, tasks, [_cost(s) for s in scenarios],
                           scheduler=scheduler, workers=workers, warm=warm)
         runs = list(dask.results)
     else:
@@ -254,6 +254,12 @@ def backtest(scenarios, *, draws: int = DEFAULT_DRAWS, seed: int = 0, call_confi
                             "overhead": round(dask.overhead, 4), "warm_up_seconds": round(dask.warm_seconds, 2)}
     settings["retract_level"] = retract_level
     return score(scenarios, runs, settings, time.perf_counter() - start, retract_level)
+
+
+def _cost(scenario: Scenario) -> float:
+    """A contest's relative cost, for chunking: its snapshots times the kernel's work per draw,
+    about a fixed part and a part per candidate (``benchmarks/README.md``: some 20 ns and 6 ns)."""
+    return len(scenario.snapshots or (scenario.count,)) * (3.0 + len(scenario.ids))
 
 
 def _tasks(scenarios, draws, seed, naive) -> list:

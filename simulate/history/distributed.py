@@ -144,13 +144,18 @@ def run_chunks(worker: Callable, tasks: Sequence, costs: Sequence[float], *, sch
     tasks = list(tasks)
     if not tasks:
         return DaskRun((), 0.0, 0.0, 0, 0)
+    from distributed import as_completed
+
     with connect(scheduler, workers) as client:
         threads = sum(client.nthreads().values()) or 1
         runs = guided_chunks(costs, threads)
         warmed = client.run(_warm, worker, warm) if warm is not None else {}
         start = time.perf_counter()
         futures = [client.submit(_run_chunk, worker, [tasks[i] for i in r], pure=False) for r in runs]
-        parts = client.gather(futures)
+        index = {f.key: i for i, f in enumerate(futures)}
+        parts: list = [None] * len(futures)
+        for future in as_completed(futures):  # each chunk's results fetched while others still run
+            parts[index[future.key]] = future.result()
         seconds = time.perf_counter() - start
     results = tuple(x for part, _ in parts for x in part)
     return DaskRun(results, seconds, sum(t for _, t in parts), threads, len(runs),
