@@ -157,3 +157,21 @@ def test_a_county_office_without_a_precinct_list_is_as_far_from_complete_as_its_
     assert out[governor].high == pytest.approx(1000 * 9600 / 52_000)
     assert house not in out  # a district without a precinct list: unknown
     assert floors(contests, {}, reg, (0.8, 1.1), dict(list(counties.items())[:4]), (0.9, 1.1)) == {}
+
+
+@pytest.mark.skipif(not (SHARED / "minnesota-2020.tar.xz").exists(), reason="needs the full Minnesota feed")
+def test_2020_test_deck_county_and_a_county_office_without_precinct_list():
+    """22:00 on election night 2020: one county's feed carried its tabulator test deck (92 of 92
+    precincts, 328, 656, 984, ... votes); 00:50: Sherburne's commissioner district 1 showed every
+    precinct in with 5,423 votes (8,652 final) while its county's ballots were far short."""
+    from simulate.feeds.minnesota import releases
+
+    (rel,) = releases(SHARED / "minnesota-2020.tar.xz", only="20201103T220005-0600")
+    names = [d for _, d in rel.contests if d["race"]["name"].startswith("County Commissioner District 1")]
+    assert not any(sorted(d["count"]["counted"].values()) == [58, 116, 174] for d in names)
+    assert len(names) >= 5  # the other counties' commissioner races are in
+
+    (rel,) = releases(SHARED / "minnesota-2020.tar.xz", only="20201104T005005-0600")
+    (data,) = [d for _, d in rel.contests if "Andrew Hulse" in {c["name"] for c in d["candidates"]}]
+    assert sum(data["count"]["counted"].values()) == 5_423
+    assert data["count"]["remaining"]["high"] >= 1_500  # was 80 on precincts reporting alone
