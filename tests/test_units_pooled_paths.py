@@ -1,11 +1,11 @@
-"""The units kernel's pooled-moment paths for two and three candidates against the general one."""
+"""The pooled units' moments for two and three candidates (simulate.engine._units_pooled) against the general loop."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from simulate.engine import _units_kernel as uk
+from simulate.engine import _units_pooled as uk
 
 
 def _inputs(k: int, units: int, types: int, draws: int, seed: int):

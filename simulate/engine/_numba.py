@@ -30,7 +30,7 @@ OPTIONS = {"cache": True, "nogil": True, "fastmath": False, "error_model": "nump
 
 PACKAGE = Path(__file__).resolve().parent
 #: The package's modules with compiled code (whose code a cached kernel may contain).
-COMPILED_SOURCES = ("_numba.py", "_rng.py", "_score.py", "_kernel.py", "_units_kernel.py")
+COMPILED_SOURCES = ("_numba.py", "_rng.py", "_score.py", "_kernel.py", "_units_pooled.py", "_units_kernel.py")
 
 _installed = False
 _skip_blas_probe = False
