@@ -135,3 +135,11 @@ def test_pooled_shift_fit_scores_each_election_at_the_fit_without_it():
         assert fold.held_out == held and fold.chosen == {"uncertainty": alone.uncertainty, "tail_df": alone.tail_df,
                                                          "early_count": alone.early_count}
     assert calibration.uncertainty == pooled.uncertainty and set(pooled.scales) == {"first", "second", "third"}
+
+
+def test_folds_text_gives_the_calls_by_night_day_1_and_day_7():
+    from simulate.cli.pooled import _by_day
+
+    assert _by_day((("night", 0.24), ("day 1", 0.32), ("day 2", 0.4), ("day 7", 0.7), ("day 8", 0.8))) == "24% 32% 70%"
+    assert _by_day((("night", 0.5), ("day 1", 0.75))) == "50% 75% 75%"  # the count ended on day 1: calls stand
+    assert _by_day(()) == "-"

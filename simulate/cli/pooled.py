@@ -114,14 +114,23 @@ def shift_text(c, folds, shifts, out: str) -> str:
         return "\n".join(lines + ["(not backtested: --no-backtest, or fewer than three elections to leave one out)"])
     lines += ["left out (backtested at the fit on the other elections):",
              f"{'election':<24} {'fit on the others':<28} {'brier':>7} {'naive':>7} {'logloss':>8} {'ece':>7} "
-             f"{'cov90':>6} {'calls':>6} {'failures':>8}"]
+             f"{'cov90':>6} {'calls':>6} {'failures':>8}  called by night, day 1, day 7"]
     for f in folds:
         g = f.figures
         chosen = f"u {f.chosen['uncertainty']:g} t {f.chosen['tail_df']:g} e {f.chosen['early_count']:g}"
         naive = "-" if g.brier_naive is None else f"{g.brier_naive:.4f}"
         lines.append(f"{f.held_out:<24} {chosen:<28} {g.brier:>7.4f} {naive:>7} {g.log_loss:>8.4f} {g.ece:>7.4f} "
-                     f"{g.coverage90:>6.3f} {g.calls:>6} {g.failures:>8}")
+                     f"{g.coverage90:>6.3f} {g.calls:>6} {g.failures:>8}  {_by_day(g.called_by_day)}")
     return "\n".join(lines)
+
+
+def _by_day(shares) -> str:
+    """The standing calls' share at the end of election night, day 1 and day 7 (or the last day)."""
+    days = dict(shares)
+    if not days:
+        return "-"
+    last = shares[-1][1]
+    return " ".join(f"{100 * days.get(label, last):.0f}%" for label in ("night", "day 1", "day 7"))
 
 
 def text(fit, out: str) -> str:
