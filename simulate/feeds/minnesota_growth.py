@@ -71,7 +71,7 @@ class LateGrowth:
             return table
         sizes = []
         for upto, x in zip(SIZE_CLASSES, night):
-            median, high = table.floor(upto if math.isfinite(upto) else math.inf)
+            median, high = table.floor(upto)
             sizes.append((upto, median, high if x is None else max(high, x)))
         *bounded, (_, median, high) = sizes
         return replace(table, floor_sizes=tuple(bounded), floor_median=median, floor_high=high)

@@ -241,20 +241,21 @@ def _swings(counted, totals, types, baselines) -> dict:
     return {key: sums[key] / weights[key] for key in sums}
 
 
-def _prior_factor(scenario: Scenario, count: Count, order: np.ndarray) -> tuple[np.ndarray, float]:
-    """The prior's multiplier of every unit's centre, and the race-wide :math:`u_c` (times the
-    prior gap's :math:`\rho`, :func:`simulate.model.lump.prior_conflict`)."""
+def _prior_factor(scenario: Scenario, count: Count, order: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """The prior's multiplier of every unit's centre, the race-wide :math:`u_c` (times the prior
+    gap's :math:`\rho`) and the Student-t factor's degrees of freedom
+    (:func:`simulate.model.lump.prior_conflict`)."""
     model = scenario.model
     u = count_spread(scenario, count)
     k = len(order)
+    rho, tail_df = prior_conflict(scenario, count)
     if model.prior is None or model.uncertainty <= 0.0:
-        return np.ones(k), u
+        return np.ones(k), u, tail_df
     counted = np.asarray(count.counted, dtype=np.float64)[order]
     lump = (counted + 1.0 / k) / (counted.sum() + 1.0)
     w_count, w_prior = u**-2, model.prior.uncertainty**-2
     weighed = (w_count * lump + w_prior * np.asarray(model.prior.shares)[order]) / (w_count + w_prior)
-    rho, _ = prior_conflict(scenario, count)
-    return weighed / lump, rho * (w_count + w_prior) ** -0.5
+    return weighed / lump, rho * (w_count + w_prior) ** -0.5, tail_df
 
 
 def prepare_strata(scenario: Scenario, count: Count, *, pool: bool = True) -> tuple[StrataArrays, tuple[UnitProjection, ...]]:
@@ -267,8 +268,7 @@ def prepare_strata(scenario: Scenario, count: Count, *, pool: bool = True) -> tu
     race, model, units = scenario.race, scenario.model, count.units
     order = canonical_order(scenario.ids)
     k = len(order)
-    factor, u_c = _prior_factor(scenario, count, order)
-    tail_df = prior_conflict(scenario, count)[1]
+    factor, u_c, tail_df = _prior_factor(scenario, count, order)
     centres = unit_centres(scenario, units, order) * factor
     centres /= centres.sum(axis=1, keepdims=True)
     type_names = sorted({u.type for u in units})
