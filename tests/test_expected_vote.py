@@ -135,3 +135,21 @@ def test_floor_by_contest_size_and_its_fit():
     fit = fit_error_table(records, "x", edges=(1.0,), floor_quantile=0.99, floor_size_edges=(5000,))
     assert fit.floor_sizes == ((5000.0, 0.5, 0.99),)
     assert (fit.floor_median, fit.floor_high) == (0.005, 0.0099)
+
+
+def test_late_floor_by_age_is_the_quantile_of_late_over_counted_per_age_and_size():
+    from simulate.model.expected_vote import fit_late_floor
+
+    small = [(0.0, 100, 10 * i) for i in range(1, 51)]  # late 10%..500% of 100
+    large = [(0.0, 10_000, 100 * i) for i in range(1, 11)]
+    aged = [(6.0, 120, i) for i in range(0, 40)]  # six hours on: a sliver still to come
+    floors = fit_late_floor(small + large + aged, 0.99, (5000,), (0.0, 6.0, 12.0))
+    q = lambda xs: float(np.quantile(xs, 0.99))  # noqa: E731
+    assert floors[0] == (0.0, 5000.0, float(np.median([x / 100 for _, _, x in small])),
+                         pytest.approx(q([x / 100 for _, _, x in small]), abs=1e-6))
+    assert floors[1][:2] == (0.0, math.inf) and floors[1][3] == pytest.approx(q([x / 10_000 for _, _, x in large]), abs=1e-6)
+    assert floors[2][:2] == (6.0, 5000.0) and floors[2][3] == pytest.approx(q([i / 120 for i in range(40)]), abs=1e-6)
+    assert floors[3] == (6.0, math.inf) + floors[1][2:]  # no large contest at six hours: the younger age's
+    assert floors[4:] == tuple((12.0,) + f[1:] for f in floors[2:4])  # nothing at twelve hours: six hours' floor
+    table = ErrorTable("t", (Band(1.0, 1.0, 0.5, 2.0),), 0.0, 0.0, floor_ages=floors)
+    assert table.floor(100, 30.0) == floors[2][2:]

@@ -185,3 +185,60 @@ def test_a_county_test_deck_counts_as_not_reported_and_the_other_counties_stay()
     own = _group("\n".join(rows[:3]).encode(), "cntyRace.txt", False)
     (c,) = own.values()
     assert sum(c.votes) == 0 and c.reporting == 0 and c.total == 92
+
+
+def _snap(as_of: str, votes: tuple, reporting: int = 4):
+    from simulate.feeds.minnesota import Contest
+
+    c = Contest(("", "9001", "", "Town Supervisor"), ("A", "B"), ("NP", "NP"), votes, reporting, 4)
+    return (as_of, c, 0.0, None)
+
+
+def test_a_contest_unchanged_since_every_precinct_was_in_is_seen_again_at_each_age():
+    from datetime import datetime
+
+    from simulate.feeds.minnesota_history import _aged, _late_records
+
+    times = ["2022-11-08T22:00:00-06:00", "2022-11-08T23:10:00-06:00", "2022-11-09T02:10:00-06:00",
+             "2022-11-09T09:00:00-06:00", "2022-11-12T10:00:00-06:00"]
+    moments = [datetime.fromisoformat(t) for t in times]
+    snaps = [_snap(times[0], (10, 5), reporting=2), _snap(times[1], (60, 30)), _snap(times[2], (70, 40))]
+    since = moments[1]  # every precinct in at 23:10
+    until = "2022-11-23T15:50:00-06:00"
+    aged = _aged(snaps, since, times, moments, until, (0.0, 3.0, 6.0, 12.0))
+    # age 3 (02:10) is already a snapshot of its own; age 6 (05:10) first seen at 09:00,
+    # age 12 (11:10) at the next release, three days later; each as the count then stood
+    assert [s[0] for s in aged] == times[:3] + times[3:5]
+    assert aged[3][1] is snaps[2][1] and aged[4][1] is snaps[2][1]
+    assert _aged(snaps, since, times, moments, times[3], (0.0, 6.0, 12.0)) == snaps  # the final comes first
+    assert _aged(snaps[:1], None, times, moments, until, (0.0, 6.0)) == snaps[:1]  # never complete
+    # the late ballots still to come at each age, from the count then, against a final 150
+    assert _late_records(snaps, since, until, 150, (0.0, 3.0, 6.0)) == [(0.0, 90, 60), (3.0, 110, 40),
+                                                                       (6.0, 110, 40)]
+    assert _late_records(snaps, since, times[2], 150, (0.0, 3.0, 6.0)) == [(0.0, 90, 60)]
+
+
+def test_as_known_sees_unchanged_contests_again_with_a_lower_floor(tmp_path):
+    """A later release in which only the governor's count moves: every contest complete at
+    08:30 and unchanged is seen again there (hours later: a lower floor); hindsight is not."""
+    root = tmp_path / "2022"
+    shutil.copytree(DATA, root)
+    later = root / "20221109T153014-0600"
+    shutil.copytree(root / "20221109T083014-0600", later)
+    gov = (later / "Governor.txt").read_text().splitlines()
+    f = gov[0].split(";")
+    f[13] = str(int(f[13]) + 1)
+    (later / "Governor.txt").write_text("\n".join([";".join(f)] + gov[1:]) + "\n")
+    known = dict(minnesota_history(root).scenarios)
+    hind = dict(minnesota_history(root, "hindsight").scenarios)
+    extra = 0
+    for slug, data in known.items():
+        snaps, plain = data["snapshots"], hind[slug]["snapshots"]
+        assert [s["as_of"] for s in plain] == [s["as_of"] for s in snaps if s["as_of"] in
+                                                {p["as_of"] for p in plain}]
+        for before, after in zip(snaps, snaps[1:]):
+            if after["counted"] == before["counted"]:  # seen again, not changed
+                extra += 1
+                assert after["as_of"] == "2022-11-09T15:30:14-06:00"
+                assert after["remaining"]["high"] <= before["remaining"]["high"]
+    assert extra >= 10  # 17 contests of the extract with two candidates or more

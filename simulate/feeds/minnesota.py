@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Iterator
 
 from ..model.expected_vote import Band, ErrorTable, precinct_estimate, remaining_interval
@@ -343,8 +344,6 @@ def _counties(files: dict, parsed: _Parsed) -> dict:
 
 
 def _after(as_of: str, moment: str) -> bool:
-    from datetime import datetime
-
     return datetime.fromisoformat(as_of) >= datetime.fromisoformat(moment)
 
 
@@ -356,18 +355,21 @@ def releases(source, *, certified_at: str | None = None, table: ErrorTable | Non
     final; ``table`` the error table of the remaining-vote estimate; ``only`` one
     release's key (``"latest"`` for the last), the others not parsed.
     """
-    growth = LateGrowth()
+    growth = None
     for folder, as_of, final, contests, geo, election, floor in _walk(source, certified_at, only):
-        t = growth.table(table or error_table(election))
-        growth.observe(contests)
+        base = table or error_table(election)
+        growth = growth or LateGrowth(a for a, _, _, _ in base.floor_ages)
+        moment = datetime.fromisoformat(as_of)
+        t = growth.table(base)
+        growth.observe(contests, moment)
         out = []
         for key in sorted(contests):
             c = contests[key]
             counted = sum(c.votes)
             if counted == 0 or not c.names:
                 continue
-            rem = {"estimate": 0} if final else lift(remaining_interval(raw_estimate(c, geo), counted, t),
-                                                     floor.get(key))
+            rem = {"estimate": 0} if final else lift(
+                remaining_interval(raw_estimate(c, geo), counted, t, age=growth.age(key, moment)), floor.get(key))
             out.append((_slug(key), scenario(c, as_of, election, rem)))
         yield Release(as_of=as_of, key=folder, final=final, contests=tuple(out))
 

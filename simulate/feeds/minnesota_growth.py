@@ -17,11 +17,18 @@ least :data:`MIN_CONTESTS` such contests of a size class (:data:`SIZE_CLASSES`, 
 their growths: what tonight's late ballots have already been, a lower bound on what
 they will be.  The floor is only ever raised, so the night's evidence can delay a call,
 never hasten one.
+
+Later in the count the same holds at every age of the floor
+(:attr:`~simulate.model.expected_vote.ErrorTable.floor_ages`): for the contests that
+have shown every precinct in for ``a`` hours or more, their growth since that age,
+:math:`v_{now} / v_a - 1`, bounds from below the floor of age ``a``.
 """
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -42,36 +49,62 @@ class LateGrowth:
 
     Call :meth:`table` with a release's contests *before* :meth:`observe` with the same
     release: the floor of a release comes from the contests complete at earlier ones.
+    ``ages``: the table's ages of the floor (hours; 0 alone without ``floor_ages``).
     """
 
-    def __init__(self) -> None:
-        self.first: dict = {}  # contest key -> votes when it first showed every precinct in
+    def __init__(self, ages=(0.0,)) -> None:
+        self.ages = tuple(sorted(set(ages) | {0.0}))
+        self.since: dict = {}  # contest key -> when it first showed every precinct in
+        self.at_age: dict = {}  # (contest key, age) -> its votes at that age
         self.latest: dict = {}  # contest key -> votes at its latest release
+        self.due: list = []  # heap of (when, contest key, age) not yet reached
 
-    def observe(self, contests: dict) -> None:
-        """Record a release's ``{key: Contest}``."""
+    def age(self, key, as_of: datetime) -> float | None:
+        """Hours since contest ``key`` first showed every precinct in (None: not yet)."""
+        t0 = self.since.get(key)
+        return None if t0 is None else (as_of - t0).total_seconds() / 3600.0
+
+    def observe(self, contests: dict, as_of: datetime) -> None:
+        """Record a release's ``{key: Contest}`` (those that changed at least) at ``as_of``.
+
+        A contest's votes at age ``a`` are its latest before the first release at or
+        after ``a`` hours (contests change only at releases)."""
+        while self.due and self.due[0][0] <= as_of:
+            _, key, a = heapq.heappop(self.due)
+            self.at_age[key, a] = self.latest[key]
         for key, c in contests.items():
             votes = sum(c.votes)
             self.latest[key] = votes
-            if key not in self.first and c.total > 0 and c.reporting >= c.total and votes > 0:
-                self.first[key] = votes
+            if key not in self.since and c.total > 0 and c.reporting >= c.total and votes > 0:
+                self.since[key] = as_of
+                self.at_age[key, 0.0] = votes
+                for a in self.ages[1:]:
+                    heapq.heappush(self.due, (as_of + timedelta(hours=a), key, a))
 
-    def floors(self) -> tuple[float | None, ...]:
-        """Per :data:`SIZE_CLASSES`, tonight's :data:`LEVEL` quantile of growth (None: too few contests)."""
-        growth: list[list[float]] = [[] for _ in SIZE_CLASSES]
-        for key, v0 in self.first.items():
-            g = max(self.latest[key] / v0 - 1.0, 0.0)
-            growth[next(i for i, upto in enumerate(SIZE_CLASSES) if v0 <= upto)].append(g)
-        return tuple(float(np.quantile(g, LEVEL)) if len(g) >= MIN_CONTESTS else None for g in growth)
+    def floors(self) -> dict:
+        """``{(age, size class upper bound): tonight's LEVEL quantile of growth since that age}``
+        for the classes with :data:`MIN_CONTESTS` contests or more (module docstring)."""
+        growth: dict = {}
+        for (key, a), v in self.at_age.items():
+            upto = next(u for u in SIZE_CLASSES if v <= u)
+            growth.setdefault((a, upto), []).append(max(self.latest[key] / v - 1.0, 0.0))
+        return {k: float(np.quantile(g, LEVEL)) for k, g in growth.items() if len(g) >= MIN_CONTESTS}
 
     def table(self, table: ErrorTable) -> ErrorTable:
-        """``table`` with its floor's high end raised to tonight's growth where that is higher."""
+        """``table`` with its floors' high ends raised to tonight's growth where that is higher."""
         night = self.floors()
-        if all(x is None for x in night):
+        if not night:
             return table
         sizes = []
-        for upto, x in zip(SIZE_CLASSES, night):
+        for upto in SIZE_CLASSES:
             median, high = table.floor(upto)
-            sizes.append((upto, median, high if x is None else max(high, x)))
+            sizes.append((upto, median, max(high, night.get((0.0, upto), high))))
         *bounded, (_, median, high) = sizes
-        return replace(table, floor_sizes=tuple(bounded), floor_median=median, floor_high=high)
+        ages = tuple((a, upto, median_a, max(high_a, night.get((a, _size_class(upto)), high_a)))
+                     for a, upto, median_a, high_a in table.floor_ages)
+        return replace(table, floor_sizes=tuple(bounded), floor_median=median, floor_high=high, floor_ages=ages)
+
+
+def _size_class(upto: float) -> float:
+    """The :data:`SIZE_CLASSES` bound holding a table's size class ``upto``."""
+    return next(u for u in SIZE_CLASSES if upto <= u)

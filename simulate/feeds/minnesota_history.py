@@ -25,15 +25,18 @@ rebuilt; the file is written atomically (:func:`simulate.files.write_bytes`).
 """
 from __future__ import annotations
 
+import bisect
 import copy
 import hashlib
 import math
 import os
 import pickle
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
-from ..model.expected_vote import ErrorTable, remaining_interval
+from ..model.expected_vote import AGE_EDGES, ErrorTable, remaining_interval
 from .minnesota import _slug, _walk, error_table, raw_estimate, scenario
 from .minnesota_growth import LateGrowth
 from .minnesota_registration import lift
@@ -111,6 +114,7 @@ class MinnesotaHistory:
     warnings: tuple
     records: tuple  # (counted, raw, truth)
     election: str
+    late_records: tuple = ()  # (age, counted, late): fit_late_floor's
 
 
 def _hindsight(counted: int, final: int) -> dict:
@@ -125,23 +129,71 @@ def _contested(names) -> bool:
     return len(real) >= 2
 
 
-def _tables_by_release(series: dict, table: ErrorTable) -> dict:
-    """``{as_of: table}``: ``table`` with tonight's late-ballot growth up to the release before
-    (:mod:`simulate.feeds.minnesota_growth`), from the contests' changed counts."""
+def _tables_by_release(series: dict, table: ErrorTable):
+    """``({as_of: table}, {key: when first complete}, release times)``: ``table`` with tonight's
+    late-ballot growth up to the release before (:mod:`simulate.feeds.minnesota_growth`), from
+    the contests' changed counts, and when each contest first showed every precinct in."""
     by_time: dict = {}
     for key, snaps in series.items():
         for as_of, c, _, _ in snaps:
             by_time.setdefault(as_of, {})[key] = c
-    growth, out = LateGrowth(), {}
-    for as_of in sorted(by_time, key=_moment):
+    growth, out = LateGrowth(a for a, _, _, _ in table.floor_ages), {}
+    times = sorted(by_time, key=_moment)
+    for as_of in times:
         out[as_of] = growth.table(table)
-        growth.observe(by_time[as_of])
+        growth.observe(by_time[as_of], _moment(as_of))
+    return out, growth.since, times
+
+
+def _age(since, as_of: str) -> float | None:
+    """Hours from ``since`` (None: never complete) to ``as_of``; None before ``since``."""
+    if since is None or _moment(as_of) < since:
+        return None
+    return (_moment(as_of) - since).total_seconds() / 3600.0
+
+
+def _aged(snaps: list, since, times: list, moments: list, until: str, ages) -> list:
+    """``snaps`` with one more for each age of the floor a contest reaches unchanged: at the
+    first of ``times`` (``moments``: as datetimes) at or after it (before ``until``, the
+    final count), the contest as it
+    stood. A contest unchanged since 22:00 is seen again in the morning with the morning's
+    floor, as a desk watching the feed would see it."""
+    if since is None:
+        return snaps
+    have = {s[0] for s in snaps}
+    extra = []
+    for a in ages:
+        i = bisect.bisect_left(moments, since + timedelta(hours=a))
+        at = times[i] if i < len(times) else None
+        if a <= 0 or at is None or _moment(at) >= _moment(until) or at in have:
+            continue
+        before = [s for s in snaps if _moment(s[0]) <= _moment(at)]
+        if before:
+            extra.append((at,) + before[-1][1:])
+            have.add(at)
+    return sorted(snaps + extra, key=lambda s: _moment(s[0]))
+
+
+def _late_records(snaps: list, since, until: str, total: int, ages) -> list:
+    """``(age, counted, late)`` of one contest at each age of the floor it reached before
+    ``until``: its votes then, and the ballots still to come
+    (:func:`simulate.model.expected_vote.fit_late_floor`)."""
+    if since is None:
+        return []
+    out = []
+    for a in ages:
+        due = since + timedelta(hours=a)
+        if due >= _moment(until):
+            break
+        before = [s for s in snaps if _moment(s[0]) <= due]
+        if before:
+            counted = sum(before[-1][1].votes)
+            out.append((a, counted, max(total - counted, 0)))
     return out
 
 
-def _moment(as_of: str):
-    from datetime import datetime
-
+@lru_cache(maxsize=65536)
+def _moment(as_of: str) -> datetime:
     return datetime.fromisoformat(as_of)
 
 
@@ -162,9 +214,12 @@ def minnesota_history(source, remaining: str = "as_known", *, certified_at=None,
         for s in series.values():  # the last folder is the truth, not a snapshot
             if s and s[-1][0] == last[1]:
                 s.pop()
-    tables = _tables_by_release(series, table or error_table(election))
+    table = table or error_table(election)
+    tables, since, times = _tables_by_release(series, table)
+    ages = sorted({a for a, _, _, _ in table.floor_ages})
+    moments = [_moment(t) for t in times]
     _, final_as_of, final_contests = final_folder
-    out, skipped, records = [], [], []
+    out, skipped, records, late = [], [], [], []
     for key in sorted(series):
         title = f"{key[3]} ({key[2] or key[0] or 'statewide'})"
         fc = final_contests.get(key)
@@ -179,16 +234,21 @@ def minnesota_history(source, remaining: str = "as_known", *, certified_at=None,
             skipped.append((title, "no count before certification"))
             continue
         total = sum(fc.votes)
+        for as_of, c, raw, _ in snaps:
+            records.append((sum(c.votes), raw, max(total - sum(c.votes), 0)))
+        late.extend(_late_records(snaps, since.get(key), final_as_of, total, AGE_EDGES))
+        if remaining == "as_known":
+            snaps = _aged(snaps, since.get(key), times, moments, final_as_of, ages)
         built = []
         for as_of, c, raw, floor in snaps:
             counted = sum(c.votes)
-            records.append((counted, raw, max(total - counted, 0)))
-            rem = (lift(remaining_interval(raw, counted, tables[as_of]), floor) if remaining == "as_known"
-                   else _hindsight(counted, total))
+            rem = (lift(remaining_interval(raw, counted, tables[as_of], age=_age(since.get(key), as_of)), floor)
+                   if remaining == "as_known" else _hindsight(counted, total))
             built.append(scenario(c, as_of, election, rem)["count"])
         data = scenario(fc, final_as_of, election, {"estimate": 0})
         data["count"] = copy.deepcopy(built[-1])
         data["snapshots"] = built
         data["final"] = {"as_of": final_as_of, "counted": dict(zip(data["count"]["counted"], fc.votes))}
         out.append((_slug(key), data))
-    return MinnesotaHistory(tuple(out), tuple(skipped), tuple(warnings), tuple(records), election or "")
+    return MinnesotaHistory(tuple(out), tuple(skipped), tuple(warnings), tuple(records), election or "",
+                            tuple(late))

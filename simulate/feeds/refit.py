@@ -24,7 +24,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..model.expected_vote import error_summary, fit_error_table
+from ..model.expected_vote import error_summary, fit_error_table, fit_late_floor
 
 #: Minnesota's floor (late ballots once every precinct has reported): the 99th percentile,
 #: for contests of up to 5,000 votes counted and above (README, "Expected vote").
@@ -51,7 +51,9 @@ dispersion) on the records of :func:`simulate.feeds.minnesota_history.minnesota_
 (every contest, every release before certification at which its count changed). The floor
 (late ballots once every precinct has reported) is the 99th percentile of late ballots as a
 share of the count, for contests of up to 5,000 votes and above: absentee ballots keep
-arriving after 100% of precincts report. A backtest of one election uses the table fitted
+arriving after 100% of precincts report. ``floor_ages`` is the same floor by hours since
+the contest first showed every precinct in (one record per contest and age,
+:func:`~simulate.model.expected_vote.fit_late_floor`). A backtest of one election uses the table fitted
 on the other ("not 2022-11-08" is fitted on 2020); live imports use the pooled one. Written by ``python -m simulate.feeds.refit minnesota``
 (:mod:`simulate.feeds.refit`).
 """''',
@@ -72,17 +74,30 @@ def la_records(primary, general, pass_rates=(None, None)) -> dict:
 
 
 def minnesota_records(a2020, a2022, cache=None) -> dict:
-    """``{"2020-11-03": records, "2022-11-08": records}`` of the precinct-based estimate."""
+    """``{"2020-11-03": {"records": ..., "late": ...}, "2022-11-08": ...}``: the precinct-based
+    estimate's records and the late ballots by age of every contest complete before certification."""
     from .minnesota_history import minnesota_history
 
-    return {date: list(minnesota_history(src, min_candidates=0, cache=cache).records)
-            for date, src in (("2020-11-03", a2020), ("2022-11-08", a2022))}
+    out = {}
+    for date, src in (("2020-11-03", a2020), ("2022-11-08", a2022)):
+        history = minnesota_history(src, min_candidates=0, cache=cache)
+        out[date] = {"records": list(history.records), "late": list(history.late_records)}
+    return out
 
 
 def _table_source(name: str, table) -> str:
     bands = "".join(f"        Band({b.upto}, {b.median}, {b.low}, {b.high}, {b.n}),\n" for b in table.bands)
     return (f"    {name!r}: ErrorTable({table.source!r}, (\n{bands}    ), {table.floor_median}, "
-            f"{table.floor_high}, {table.fitted_on!r}, {table.dispersion}, {table.floor_sizes!r}),\n")
+            f"{table.floor_high}, {table.fitted_on!r}, {table.dispersion}, {table.floor_sizes!r}"
+            f"{_ages_source(table.floor_ages)}),\n")
+
+
+def _ages_source(ages) -> str:
+    """``floor_ages=(...)`` as source (``INF`` for the unbounded size class), or nothing."""
+    if not ages:
+        return ""
+    rows = "".join(f"        ({a}, {'INF' if u == float('inf') else u}, {m}, {h}),\n" for a, u, m, h in ages)
+    return f",\n        floor_ages=(\n{rows}    )"
 
 
 def _fit(records, source, label):
@@ -92,14 +107,15 @@ def _fit(records, source, label):
         table = fit_error_table(records, source, label, dispersion=True)
         f50, f95 = (float(np.quantile(steps, q)) for q in (0.5, 0.95)) if steps else (0.0, 0.0)
         return replace(table, floor_median=round(f50, 6), floor_high=round(f95, 6))
-    return fit_error_table(records, source, label, dispersion=False, floor_quantile=MN_FLOOR_QUANTILE,
-                           floor_size_edges=MN_FLOOR_SIZES)
+    table = fit_error_table(records["records"], source, label, dispersion=False, floor_quantile=MN_FLOOR_QUANTILE,
+                            floor_size_edges=MN_FLOOR_SIZES)
+    return replace(table, floor_ages=fit_late_floor(records["late"], MN_FLOOR_QUANTILE, MN_FLOOR_SIZES))
 
 
 def _pool(a, b):
     if isinstance(a, tuple):
         return (list(a[0]) + list(b[0]), list(a[1]) + list(b[1]))
-    return list(a) + list(b)
+    return {k: list(a[k]) + list(b[k]) for k in a}
 
 
 def tables_module(feed: str, records: dict) -> str:
@@ -115,7 +131,9 @@ def tables_module(feed: str, records: dict) -> str:
         body += _table_source(names[key], _fit(recs, source, label.format(key[:4] if feed != "la" else key)))
     both = label.format(f"{a[:4]} and {b[:4]}" if feed != "la" else f"{a} and {b}")
     body += _table_source("pooled", _fit(_pool(ra, rb), source, both))
-    return f"{_HEADER[feed]}\nfrom ..model.expected_vote import Band, ErrorTable\n\nTABLES = {{\n{body}}}\n"
+    head = "import math\n\nfrom ..model.expected_vote import Band, ErrorTable\n\nINF = math.inf\n" if "INF" in body else \
+        "from ..model.expected_vote import Band, ErrorTable\n"
+    return f"{_HEADER[feed]}\n{head}\nTABLES = {{\n{body}}}\n"
 
 
 def main(argv=None) -> int:
@@ -132,7 +150,7 @@ def main(argv=None) -> int:
     else:
         records = minnesota_records(args.first, args.second, args.cache)
     if args.summary:
-        print(json.dumps({k: error_summary(v[0] if isinstance(v, tuple) else v) for k, v in records.items()},
+        print(json.dumps({k: error_summary(v[0] if isinstance(v, tuple) else v["records"]) for k, v in records.items()},
                          indent=2))
     else:
         print(tables_module(args.feed, records), end="")

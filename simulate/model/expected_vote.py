@@ -41,7 +41,10 @@ Error table (:class:`ErrorTable`, :func:`remaining_interval`)
     (the 95th by default; Minnesota's tables take the 99th, see
     :mod:`simulate.feeds.minnesota_tables`) of the late ballots as a share of the votes
     counted, overall or by contest size (``floor_sizes``: small contests' late ballots
-    are a far larger share of their count). Then
+    are a far larger share of their count), and by how long the contest has shown every
+    precinct in (``floor_ages``, :func:`fit_late_floor`: the late ballots of a contest
+    complete since 21:30 are mostly in by morning, so a floor fitted on contests just
+    complete keeps every small contest open until certification). Then
 
     .. math::
 
@@ -77,10 +80,12 @@ import numpy as np
 
 __all__ = ["Band", "ErrorTable", "apportion", "precinct_estimate", "from_percent_expected",
            "remaining_interval", "fit_error_table", "fit_dispersion", "error_summary", "BAND_EDGES",
-           "SMALL_MU"]
+           "SMALL_MU", "fit_late_floor", "AGE_EDGES"]
 
 #: Upper edges of the share-counted bands of an error table.
 BAND_EDGES = (0.5, 0.8, 0.9, 0.95, 0.98, 1.0)
+#: Hours since a contest first showed every precinct in at which its floor by age steps down.
+AGE_EDGES = (0.0, 3.0, 6.0, 12.0, 24.0, 60.0, 84.0)
 #: Expected remaining ballots below this are the "small" records that fit ``kappa``.
 SMALL_MU = 30.0
 Z90 = 1.6448536269514722
@@ -108,9 +113,19 @@ class ErrorTable:
     #: ``((upto counted, median, high), ...)``: the floor by contest size (counted votes);
     #: empty: ``floor_median`` and ``floor_high`` for every size.
     floor_sizes: tuple[tuple[float, float, float], ...] = ()
+    #: ``((age from, upto counted, median, high), ...)``: the floor of a contest that has
+    #: shown every precinct in for ``age`` hours or more (:func:`fit_late_floor`), by age
+    #: (ascending) and size; empty, or a contest not yet complete: the floor by size alone.
+    floor_ages: tuple[tuple[float, float, float, float], ...] = ()
 
-    def floor(self, counted: float) -> tuple[float, float]:
-        """``(phi50, phi_high)`` of the floor for a contest with ``counted`` votes."""
+    def floor(self, counted: float, age: float | None = None) -> tuple[float, float]:
+        """``(phi50, phi_high)`` of the floor for a contest with ``counted`` votes that has
+        shown every precinct in for ``age`` hours (None: not complete, or not known)."""
+        if age is not None and self.floor_ages:
+            start = max((a for a, _, _, _ in self.floor_ages if a <= age), default=None)
+            for a, upto, median, high in self.floor_ages:
+                if a == start and counted <= upto:
+                    return median, high
         for upto, median, high in self.floor_sizes:
             if counted <= upto:
                 return median, high
@@ -171,16 +186,18 @@ def _bounds(raw: float, b: Band, dispersion: float, spread: float) -> tuple[floa
     return mu, low, mu * math.exp(up) + noise
 
 
-def remaining_interval(raw: float, counted: int, table: ErrorTable, spread: float = 0.0) -> dict:
+def remaining_interval(raw: float, counted: int, table: ErrorTable, spread: float = 0.0,
+                       age: float | None = None) -> dict:
     """The scenario's ``remaining`` ``{estimate, low, high}`` from a raw estimate (module docstring).
 
     ``spread``: the 90% half-width on the log scale of the error of the figure ``raw``
-    came from (0: none beyond the table's)."""
+    came from (0: none beyond the table's); ``age``: hours since the contest first showed
+    every precinct in (None: it has not), for the floor by age."""
     raw = max(float(raw), 0.0)
     share = counted / (counted + raw) if counted + raw > 0 else 0.0
     b = table.band(share)
     mu, low, high = _bounds(raw, b, table.dispersion, spread)
-    phi50, phi_high = table.floor(counted)
+    phi50, phi_high = table.floor(counted, age)
     estimate = max(mu, phi50 * counted)
     high = max(high, phi_high * counted, 1.0)
     low = min(low, estimate)
@@ -256,6 +273,35 @@ def fit_error_table(records, source: str, fitted_on: str = "", edges=BAND_EDGES,
     f50, fq = _quantiles(rest, qs) if rest else (0.0, 0.0)
     kappa = fit_dispersion(rows, tuple(bands)) if dispersion else 0.0
     return ErrorTable(source, tuple(bands), round(f50, 6), round(fq, 6), fitted_on, kappa, tuple(sizes))
+
+
+def fit_late_floor(records, quantile: float, size_edges=(), age_edges=AGE_EDGES) -> tuple:
+    r"""The floor by age (:attr:`ErrorTable.floor_ages`) from ``(age, counted, late)`` records.
+
+    A record is one contest seen ``age`` hours (one of ``age_edges``) after it first
+    showed every precinct in: ``counted`` its votes then, ``late`` the ballots still to
+    come (final total minus ``counted``, at least 0). Each contest gives one record per
+    edge it reached before certification, so a contest unchanged for days weighs no
+    more than one that changed every release. Per age and size class (``size_edges``,
+    counted votes; the last class unbounded) the floor is the median and the
+    ``quantile`` of ``late / counted``; a class without records takes the younger age's.
+    """
+    out, previous = [], None
+    for age in age_edges:
+        classes, lo = [], 0.0
+        for upto in (*size_edges, math.inf):
+            part = [late / c for a, c, late in records if a == age and c > 0 and lo < c <= upto]
+            if part:
+                f50, fq = _quantiles(part, (0.5, quantile))
+                classes.append((age, float(upto), round(f50, 6), round(fq, 6)))
+            elif previous is not None:
+                old = next(x for x in previous if x[1] == float(upto))
+                classes.append((age, float(upto), old[2], old[3]))
+            lo = upto
+        if len(classes) == len(size_edges) + 1:
+            out.extend(classes)
+            previous = classes
+    return tuple(out)
 
 
 def error_summary(records, edges=BAND_EDGES) -> list[dict]:
