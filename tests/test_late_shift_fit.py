@@ -107,3 +107,19 @@ def test_shift_records_from_scenarios_follow_the_definition():
     assert r.d == pytest.approx(d[keep]) and r.noise == pytest.approx(noise[keep])
     assert r.f == pytest.approx([0.5, 0.5])
     assert r.h == pytest.approx([(39 / 40) ** 2 + (1 / 40) ** 2, (60 / 61) ** 2 + (1 / 61) ** 2])
+
+
+def test_a_count_seen_again_adds_no_shift():
+    """A feed seen hours later with the same count (a Minnesota contest unchanged since every
+    precinct was in) is one shift, not two; a count that moved is a new one."""
+    from simulate.scenario.loader import load_scenario_dict
+
+    snap = {"counted": {"a": 60000, "b": 39000, "c": 1000}, "remaining": 100000}
+    moved = {"counted": {"a": 70000, "b": 49000, "c": 1000}, "remaining": 80000}
+    base = {"race": {"name": "x", "rule": "plurality"}, "candidates": [{"id": "a"}, {"id": "b"}, {"id": "c"}],
+            "final": {"counted": {"a": 100000, "b": 89000, "c": 11000}}}
+    once = lsf.shift_records([load_scenario_dict({**base, "count": snap, "snapshots": [snap]}, "x")])
+    again = lsf.shift_records([load_scenario_dict({**base, "count": snap, "snapshots": [snap, dict(snap)]}, "x")])
+    assert again.d == pytest.approx(once.d) and again.f == pytest.approx(once.f)
+    later = lsf.shift_records([load_scenario_dict({**base, "count": moved, "snapshots": [snap, moved]}, "x")])
+    assert later.size == 2 * once.size

@@ -153,8 +153,8 @@ def _age(since, as_of: str) -> float | None:
 
 
 def _aged(snaps: list, since, times: list, moments: list, until: str, ages) -> list:
-    """``snaps`` with one more for each age of the floor a contest reaches unchanged: at the
-    first of ``times`` (``moments``: as datetimes) at or after it (before ``until``, the
+    """``snaps`` with one more for each age of the floor a contest reaches unchanged (kept
+    where its remaining vote then differs): at the first of ``times`` (``moments``: as datetimes) at or after it (before ``until``, the
     final count), the contest as it
     stood. A contest unchanged since 22:00 is seen again in the morning with the morning's
     floor, as a desk watching the feed would see it."""
@@ -244,7 +244,10 @@ def minnesota_history(source, remaining: str = "as_known", *, certified_at=None,
             counted = sum(c.votes)
             rem = (lift(remaining_interval(raw, counted, tables[as_of], age=_age(since.get(key), as_of)), floor)
                    if remaining == "as_known" else _hindsight(counted, total))
-            built.append(scenario(c, as_of, election, rem)["count"])
+            count = scenario(c, as_of, election, rem)["count"]
+            if built and count["counted"] == built[-1]["counted"] and rem == built[-1]["remaining"]:
+                continue  # seen again with nothing new (its floor had not stepped down): not a release of it
+            built.append(count)
         data = scenario(fc, final_as_of, election, {"estimate": 0})
         data["count"] = copy.deepcopy(built[-1])
         data["snapshots"] = built

@@ -112,6 +112,22 @@ def _fit(records, source, label):
     return replace(table, floor_ages=fit_late_floor(records["late"], MN_FLOOR_QUANTILE, MN_FLOOR_SIZES))
 
 
+def worst_floor_ages(*tables) -> tuple:
+    """Per age and size class, the highest floor of the elections' ``floor_ages``.
+
+    The pooled table serves elections not seen yet, and late ballots vary from one election
+    to the next far more than from one contest to the next (2020's absentee ballots under a
+    seven-day receipt deadline: 0.64 of a small contest's count still to come six hours after
+    every precinct was in, 2022's 0.03), so the floor for an unseen election is the worst
+    election's, not a quantile over contests dominated by the election with most of them."""
+    by_class: dict = {}
+    for ages in tables:
+        for age, upto, median, high in ages:
+            old = by_class.get((age, upto), (0.0, 0.0))
+            by_class[age, upto] = (max(old[0], median), max(old[1], high))
+    return tuple((age, upto, *by_class[age, upto]) for age, upto in sorted(by_class))
+
+
 def _pool(a, b):
     if isinstance(a, tuple):
         return (list(a[0]) + list(b[0]), list(a[1]) + list(b[1]))
@@ -126,11 +142,15 @@ def tables_module(feed: str, records: dict) -> str:
         names, source, label = {a: "not general", b: "not primary"}, "apportioned", "LA County 2024 {}"
     else:
         names, source, label = {a: f"not {b}", b: f"not {a}"}, "precincts", "Minnesota {} general"
-    body = ""
+    body, fitted = "", []
     for key, recs in ((a, ra), (b, rb)):
-        body += _table_source(names[key], _fit(recs, source, label.format(key[:4] if feed != "la" else key)))
+        fitted.append(_fit(recs, source, label.format(key[:4] if feed != "la" else key)))
+        body += _table_source(names[key], fitted[-1])
     both = label.format(f"{a[:4]} and {b[:4]}" if feed != "la" else f"{a} and {b}")
-    body += _table_source("pooled", _fit(_pool(ra, rb), source, both))
+    pooled = _fit(_pool(ra, rb), source, both)
+    if pooled.floor_ages:
+        pooled = replace(pooled, floor_ages=worst_floor_ages(*(t.floor_ages for t in fitted)))
+    body += _table_source("pooled", pooled)
     head = "import math\n\nfrom ..model.expected_vote import Band, ErrorTable\n\nINF = math.inf\n" if "INF" in body else \
         "from ..model.expected_vote import Band, ErrorTable\n"
     return f"{_HEADER[feed]}\n{head}\nTABLES = {{\n{body}}}\n"

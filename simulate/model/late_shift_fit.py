@@ -120,14 +120,19 @@ class ShiftFit:
 
 
 def shift_records(scenarios) -> ShiftRecords:
-    """The usable late shifts of every snapshot of every scenario with ``final`` (module docstring)."""
+    """The usable late shifts of every snapshot of every scenario with ``final`` (module docstring);
+    a snapshot repeating the count before it (a feed seen again, hours on) adds none."""
     lo, hi = SHARE_RANGE
     cols = ([], [], [], [], [])
     for index, scenario in enumerate(scenarios):
         if scenario.final is None:
             continue
         final = np.asarray(scenario.final.counted, dtype=float)
+        previous = None
         for count in scenario.snapshots or (scenario.count,):
+            if count.counted == previous:  # the same count seen again later: no new shift
+                continue
+            previous = count.counted
             counted = np.asarray(count.counted, dtype=float)
             late = final - counted
             c, n = counted.sum(), late.sum()

@@ -45,9 +45,9 @@ DEFAULTS = {
     # - early_count: the spread grows by sqrt(1 + early_count / f) when only a
     #   fraction f of the expected vote is counted: an early count is rarely a fair sample.
     # (scenarios/calibration/la-county-2024-primary.yaml keeps LA County's own, sharper fit.)
-    "model.uncertainty": 0.0464,
+    "model.uncertainty": 0.0465,
     "model.tail_df": 2.9,
-    "model.early_count": 0.064,
+    "model.early_count": 0.066,
     # Units (simulate.model.units): spread of each vote type's and each unit's remaining
     # shares around the race-wide error.
     "model.type_uncertainty": 0.03,
