@@ -55,9 +55,12 @@ class LateGrowth:
     def __init__(self, ages=(0.0,)) -> None:
         self.ages = tuple(sorted(set(ages) | {0.0}))
         self.since: dict = {}  # contest key -> when it first showed every precinct in
-        self.at_age: dict = {}  # (contest key, age) -> its votes at that age
         self.latest: dict = {}  # contest key -> votes at its latest release
         self.due: list = []  # heap of (when, contest key, age) not yet reached
+        self.reached: dict = {}  # contest key -> [(age, size class, votes at that age), ...]
+        self.growth: dict = {}  # (age, size class) -> {contest key: growth since that age}
+        self.cached: dict = {}  # (age, size class) -> its LEVEL quantile (None: too few)
+        self.dirty: set = set()  # classes whose growths changed since the last quantile
 
     def age(self, key, as_of: datetime) -> float | None:
         """Hours since contest ``key`` first showed every precinct in (None: not yet)."""
@@ -71,24 +74,34 @@ class LateGrowth:
         after ``a`` hours (contests change only at releases)."""
         while self.due and self.due[0][0] <= as_of:
             _, key, a = heapq.heappop(self.due)
-            self.at_age[key, a] = self.latest[key]
+            self._reach(key, a, self.latest[key])
         for key, c in contests.items():
             votes = sum(c.votes)
             self.latest[key] = votes
             if key not in self.since and c.total > 0 and c.reporting >= c.total and votes > 0:
                 self.since[key] = as_of
-                self.at_age[key, 0.0] = votes
+                self._reach(key, 0.0, votes)
                 for a in self.ages[1:]:
                     heapq.heappush(self.due, (as_of + timedelta(hours=a), key, a))
+            for a, upto, v in self.reached.get(key, ()):
+                self.growth[a, upto][key] = max(votes / v - 1.0, 0.0)
+                self.dirty.add((a, upto))
+
+    def _reach(self, key, a: float, votes: int) -> None:
+        upto = next(u for u in SIZE_CLASSES if votes <= u)
+        self.reached.setdefault(key, []).append((a, upto, votes))
+        self.growth.setdefault((a, upto), {})[key] = max(self.latest[key] / votes - 1.0, 0.0)
+        self.dirty.add((a, upto))
 
     def floors(self) -> dict:
         """``{(age, size class upper bound): tonight's LEVEL quantile of growth since that age}``
         for the classes with :data:`MIN_CONTESTS` contests or more (module docstring)."""
-        growth: dict = {}
-        for (key, a), v in self.at_age.items():
-            upto = next(u for u in SIZE_CLASSES if v <= u)
-            growth.setdefault((a, upto), []).append(max(self.latest[key] / v - 1.0, 0.0))
-        return {k: float(np.quantile(g, LEVEL)) for k, g in growth.items() if len(g) >= MIN_CONTESTS}
+        for k in self.dirty:
+            g = self.growth[k]
+            self.cached[k] = float(np.quantile(np.fromiter(g.values(), float, len(g)), LEVEL)) \
+                if len(g) >= MIN_CONTESTS else None
+        self.dirty.clear()
+        return {k: q for k, q in self.cached.items() if q is not None}
 
     def table(self, table: ErrorTable) -> ErrorTable:
         """``table`` with its floors' high ends raised to tonight's growth where that is higher."""
