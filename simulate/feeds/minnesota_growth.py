@@ -77,6 +77,8 @@ class LateGrowth:
             self._reach(key, a, self.latest[key])
         for key, c in contests.items():
             votes = sum(c.votes)
+            if self.latest.get(key) == votes and key in self.since:
+                continue  # nothing new: a feed repeats most of itself release after release
             self.latest[key] = votes
             if key not in self.since and c.total > 0 and c.reporting >= c.total and votes > 0:
                 self.since[key] = as_of

@@ -153,11 +153,11 @@ def _age(since, as_of: str) -> float | None:
 
 
 def _aged(snaps: list, since, times: list, moments: list, until: str, ages) -> list:
-    """``snaps`` with one more for each age of the floor a contest reaches unchanged (kept
-    where its remaining vote then differs): at the first of ``times`` (``moments``: as datetimes) at or after it (before ``until``, the
-    final count), the contest as it
-    stood. A contest unchanged since 22:00 is seen again in the morning with the morning's
-    floor, as a desk watching the feed would see it."""
+    """``snaps`` with one more for each age of the floor a contest reaches unchanged: at the
+    first of ``times`` (``moments``: the same as datetimes) at or after that age and before
+    ``until`` (the final count), the contest as it stood. A contest unchanged since 22:00 is
+    seen again in the morning with the morning's floor, as a desk watching the feed would see
+    it (the caller keeps it only where its remaining vote then differs)."""
     if since is None:
         return snaps
     have = {s[0] for s in snaps}

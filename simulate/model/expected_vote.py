@@ -73,6 +73,8 @@ Error table (:class:`ErrorTable`, :func:`remaining_interval`)
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 from dataclasses import dataclass
 
@@ -122,10 +124,12 @@ class ErrorTable:
         """``(phi50, phi_high)`` of the floor for a contest with ``counted`` votes that has
         shown every precinct in for ``age`` hours (None: not complete, or not known)."""
         if age is not None and self.floor_ages:
-            start = max((a for a, _, _, _ in self.floor_ages if a <= age), default=None)
-            for a, upto, median, high in self.floor_ages:
-                if a == start and counted <= upto:
-                    return median, high
+            ages, rows = _by_age(self.floor_ages)
+            i = bisect.bisect_right(ages, age) - 1
+            if i >= 0:
+                for upto, median, high in rows[i]:
+                    if counted <= upto:
+                        return median, high
         for upto, median, high in self.floor_sizes:
             if counted <= upto:
                 return median, high
@@ -137,6 +141,13 @@ class ErrorTable:
             if share <= b.upto:
                 return b
         return self.bands[-1]
+
+
+@functools.lru_cache(maxsize=64)
+def _by_age(floor_ages: tuple) -> tuple[tuple[float, ...], tuple[tuple, ...]]:
+    """``floor_ages`` as (ascending ages, per age its ``(upto, median, high)`` rows in order)."""
+    ages = sorted({a for a, _, _, _ in floor_ages})
+    return tuple(ages), tuple(tuple((u, m, h) for a, u, m, h in floor_ages if a == age) for age in ages)
 
 
 def apportion(outstanding: float, contest_votes: float, jurisdiction_ballots: float) -> float:
