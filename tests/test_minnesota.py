@@ -248,3 +248,31 @@ def test_as_known_sees_unchanged_contests_again_with_a_lower_floor(tmp_path):
                 assert after["as_of"] == "2022-11-09T15:30:14-06:00"
                 assert after["remaining"]["high"] <= before["remaining"]["high"]
     assert extra >= 10  # 17 contests of the extract with two candidates or more
+
+
+@pytest.mark.parametrize("first, day", [("20220809T201006-0500", "2022-08-09"),   # a primary's first votes
+                                        ("20221109T003006-0600", "2022-11-08"),   # first votes after midnight
+                                        ("20201103T201006-0600", "2020-11-03")])
+def test_the_election_is_the_night_of_the_first_votes(first, day):
+    from simulate.feeds.minnesota import _election_date
+
+    assert _election_date(folder_time(first)) == day
+
+
+def test_folders_before_the_first_votes_do_not_set_the_election(tmp_path):
+    """A feed fetched from the day before (zeros everywhere) is still the 8 November election."""
+    root = tmp_path / "2022"
+    shutil.copytree(DATA, root)
+    early = root / "20221107T120006-0600"
+    shutil.copytree(root / "20221108T220006-0600", early)
+    for f in early.glob("*.txt"):
+        if f.name == "pctstats.txt":
+            continue
+        rows = [line.split(";") for line in f.read_text().splitlines()]
+        for r in rows:
+            r[13] = "0"
+        f.write_text("\n".join(";".join(r) for r in rows) + "\n")
+    rel = list(releases(root))
+    assert rel[0].contests == ()  # nothing counted yet
+    assert {data["race"]["date"] for r in rel[1:] for _, data in r.contests} == {"2022-11-08"}
+    assert rel[-1].final  # the certification date of 2022 found

@@ -231,13 +231,16 @@ UNINFORMED = ErrorTable("precincts", tuple(Band(u, 1.0, 0.25, 4.0) for u in (0.5
                         0.002, 0.02, "none (uninformed default)")
 
 
-def _election_date(first_as_of: str) -> str:
-    """The general election of the fetch's year: the Tuesday after the first Monday of November."""
-    from datetime import date, timedelta
+def _election_date(as_of: str) -> str:
+    """The election a feed's first release with votes belongs to: its local date, or the day
+    before for a release fetched before noon (an archive whose first votes come after midnight).
+    Polls close at 20:00 and counts come that night, so this holds for a general election, a
+    primary or a special one alike."""
+    from datetime import timedelta
 
-    nov1 = date(int(first_as_of[:4]), 11, 1)
-    monday = nov1 + timedelta(days=(0 - nov1.weekday()) % 7)
-    return (monday + timedelta(days=1)).isoformat()
+    moment = datetime.fromisoformat(as_of)
+    day = moment.date() - timedelta(days=1) if moment.hour < 12 else moment.date()
+    return day.isoformat()
 
 
 @lru_cache(maxsize=65536)
@@ -320,16 +323,19 @@ def _walk(source, certified_at=None, only=None):
     registered, members = _geography_known(folders)
     for folder, files in folders:
         as_of = folder_time(folder)
-        if election is None:
-            election = _election_date(as_of)
-            certified = certified or CERTIFIED.get(election)
         stats_ref = files.get("pctstats.txt", stats_ref)  # the latest published by then
-        if only is not None and folder != only:
+        wanted = only is None or folder == only
+        if not wanted and election is not None:
+            continue
+        contests = contests_of(files, parsed)
+        if election is None and any(sum(c.votes) for c in contests.values()):
+            election = _election_date(as_of)  # the first release with votes says which election
+            certified = certified or CERTIFIED.get(election)
+        if not wanted:
             continue
         geo = None if stats_ref is None else parsed.get(
             "pctstats.txt", stats_ref, lambda b, n: _geography(parse_pctstats(b, n)))
         final = certified is not None and _after(as_of, certified)
-        contests = contests_of(files, parsed)
         yield (folder, as_of, final, contests, geo, election,
                {} if final else floors(contests, members, registered, spread_for(election),
                                        _counties(files, parsed), spread_for(election, COUNTY_SPREAD)))
