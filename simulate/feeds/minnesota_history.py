@@ -167,9 +167,9 @@ def _aged(snaps: list, since, times: list, moments: list, until: str, ages) -> l
         at = times[i] if i < len(times) else None
         if a <= 0 or at is None or _moment(at) >= _moment(until) or at in have:
             continue
-        before = [s for s in snaps if _moment(s[0]) <= _moment(at)]
-        if before:
-            extra.append((at,) + before[-1][1:])
+        stood = _standing_at(snaps, _moment(at))
+        if stood is not None:
+            extra.append((at,) + stood[1:])
             have.add(at)
     return sorted(snaps + extra, key=lambda s: _moment(s[0]))
 
@@ -185,11 +185,21 @@ def _late_records(snaps: list, since, until: str, total: int, ages) -> list:
         due = since + timedelta(hours=a)
         if due >= _moment(until):
             break
-        before = [s for s in snaps if _moment(s[0]) <= due]
-        if before:
-            counted = sum(before[-1][1].votes)
+        stood = _standing_at(snaps, due)
+        if stood is not None:
+            counted = sum(stood[1].votes)
             out.append((a, counted, max(total - counted, 0)))
     return out
+
+
+def _standing_at(snaps: list, when: datetime):
+    """The last of a contest's ``snaps`` (in time order) at or before ``when``; None before the first."""
+    stood = None
+    for s in snaps:
+        if _moment(s[0]) > when:
+            break
+        stood = s
+    return stood
 
 
 @lru_cache(maxsize=65536)
