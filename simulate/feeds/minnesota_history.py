@@ -37,6 +37,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..model.expected_vote import AGE_EDGES, ErrorTable, remaining_interval
+from ..scenario.corrections import material
+from ..scenario.schema import DEFAULTS
 from .minnesota import _slug, _walk, error_table, raw_estimate, scenario
 from .minnesota_growth import LateGrowth
 from .minnesota_registration import lift
@@ -192,6 +194,26 @@ def _late_records(snaps: list, since, until: str, total: int, ages) -> list:
     return out
 
 
+def _hold_looks(built: list, times: list, moments: list, until: str, hours: float) -> list:
+    """``built`` (a contest's counts, in time order) with one more where a correction's hold
+    ends unseen: a contest materially corrected downward is not called for ``hours``
+    (:mod:`simulate.scenario.corrections`), so if it does not change by then it is seen
+    again, as it stood, at the first of ``times`` (``moments``) past the hold."""
+    out, corrected = [], None
+    for i, c in enumerate(built):
+        if out and material(list(out[-1]["counted"].values()), list(c["counted"].values())):
+            corrected = _moment(c["as_of"])
+        out.append(c)
+        if corrected is None:
+            continue
+        due = corrected + timedelta(hours=hours)
+        upto = _moment(built[i + 1]["as_of"] if i + 1 < len(built) else until)
+        j = bisect.bisect_left(moments, due)
+        if _moment(c["as_of"]) < due and j < len(times) and moments[j] < upto:
+            out.append({**copy.deepcopy(c), "as_of": times[j]})
+    return out
+
+
 def _standing_at(snaps: list, when: datetime):
     """The last of a contest's ``snaps`` (in time order) at or before ``when``; None before the first."""
     stood = None
@@ -258,6 +280,7 @@ def minnesota_history(source, remaining: str = "as_known", *, certified_at=None,
             if built and count["counted"] == built[-1]["counted"] and rem == built[-1]["remaining"]:
                 continue  # seen again with nothing new (its floor had not stepped down): not a release of it
             built.append(count)
+        built = _hold_looks(built, times, moments, final_as_of, DEFAULTS["simulation.correction_hold_hours"])
         data = scenario(fc, final_as_of, election, {"estimate": 0})
         data["count"] = copy.deepcopy(built[-1])
         data["snapshots"] = built

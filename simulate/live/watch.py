@@ -14,12 +14,13 @@ numbers bit for bit.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from ..errors import RacecallError
 from ..history.standing import RETRACT_LEVEL
+from ..scenario.corrections import hold, material
 from . import events as ev
 from .sources import Release, digest
 from .store import Store
@@ -110,13 +111,16 @@ class Watcher:
         for slug, mapping in release.contests:
             d = digest(mapping)
             known = self.latest.get(slug)
-            if known is not None and known.digest == d:
+            same = known is not None and known.digest == d
+            if same and not _held(known.result):
                 continue
             try:
-                scenario = load_scenario_dict(mapping, source=slug)
+                scenario = carry_correction(load_scenario_dict(mapping, source=slug), known.result if known else None)
             except RacecallError as exc:
                 timing.skipped.append((slug, str(exc)))
                 continue
+            if same and hold(scenario.count, scenario.simulation.correction_hold_hours):
+                continue  # unchanged and still held: its result stands
             todo.append((slug, d, scenario))
         timing.load = time.perf_counter() - t
         t = time.perf_counter()
@@ -181,6 +185,23 @@ class Watcher:
                 yield slug, page.contest_html(slug, history, c.standing, events.get(slug, []))
 
         page.write_contests(self.out, rendered())
+
+
+def _held(result: dict) -> bool:
+    """Whether a stored result is held for a correction (re-looked at until the hold ends)."""
+    return bool(result.get("count_corrected")) and result["call"]["status"] == "too_early"
+
+
+def carry_correction(scenario, previous: dict | None):
+    """``scenario`` with ``count.corrected`` from the contest's previous result (``None``:
+    its first release): this release's time if its votes fell materially since, else the
+    previous result's (:mod:`simulate.scenario.corrections`)."""
+    if previous is None or scenario.count.corrected:
+        return scenario
+    before = {c["id"]: c["counted"] for c in previous["candidates"]}
+    fell = material([before.get(i, 0) for i in scenario.ids], scenario.count.counted)
+    mark = (scenario.count.as_of or previous.get("as_of") or "a later release") if fell else previous.get("count_corrected")
+    return scenario if mark is None else replace(scenario, count=replace(scenario.count, corrected=mark))
 
 
 def _simulate_chunk(scenarios, options):

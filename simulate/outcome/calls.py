@@ -23,7 +23,8 @@ Statuses
 --------
 ``too_early``
     Fewer than ``min_counted_fraction`` of the expected votes are counted (or none):
-    no call, however lopsided the first returns.
+    no call, however lopsided the first returns; or the count was corrected downward
+    too recently to be trusted (:mod:`simulate.scenario.corrections`).
 ``called``
     The whole outcome is decided: the winner, the ``seats`` winners (their joint
     probability bounded below by Bonferroni), a runoff between two named
@@ -74,6 +75,7 @@ def lower_bound(p: float, n: int, z: float = Z_CALL) -> float:
 def make_call(rule, seats, ids, names, tally, level, too_early, settled=False, z: float = Z_CALL) -> Call:
     """Decide the race at ``level`` from a :class:`simulate.engine.driver.Tally`.
 
+    ``too_early``: true (or the reason, a sentence) for a ``too_early`` call.
     ``settled``: nothing is left to count, so the outcome is not a Monte Carlo
     estimate (only exact ties are random) and no error bound is subtracted.
     ``z``: the Wilson bound's normal quantile (:func:`look_z` for a look of an adaptive run).
@@ -94,7 +96,7 @@ def make_call(rule, seats, ids, names, tally, level, too_early, settled=False, z
         call = _runoff(ids, names, tally, n, level, bound)
     if too_early:
         return Call("too_early", None, (), call.confidence, level,
-                    "Too early to call: too little of the vote is counted.")
+                    too_early if isinstance(too_early, str) else "Too early to call: too little of the vote is counted.")
     if settled and call.status != "called":
         return _tied(call, rule, names, tally)
     return call

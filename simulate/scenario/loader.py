@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError, ScenarioWarning
-from . import schema
+from . import corrections, schema
 from .centre import centre_shares
 from .loader_units import UnitsMixin
 from .records import RULES, Candidate, Count, Model, Prior, Race, Remaining, Scenario, Simulation
@@ -149,7 +149,9 @@ class _Checker(UnitsMixin):
         candidates = self.candidates(doc["candidates"], race)
         ids = tuple(c.id for c in candidates)
         count = self.count_section(doc["count"], "count", ids)
-        snapshots = self.snapshots(doc.get("snapshots"), ids)
+        snapshots = corrections.derive(self.snapshots(doc.get("snapshots"), ids))
+        if snapshots:  # the count as it stands comes after (or is) the last snapshot
+            count = corrections.derive((snapshots[-1], count))[1]
         final = self.final(doc.get("final"), ids)
         scenario = Scenario(
             source=self.source,
@@ -268,16 +270,16 @@ class _Checker(UnitsMixin):
 
     def count_section(self, value: Any, path: str, ids: tuple[str, ...]) -> Count:
         section = self.mapping(value, path, schema.COUNT_KEYS)
+        as_of = self.text(section["as_of"], f"{path}.as_of") if section.get("as_of") is not None else None
+        corrected = self.text(section["corrected"], f"{path}.corrected") if section.get("corrected") is not None else None
         if "units" in section or "units_csv" in section:
-            as_of = self.text(section["as_of"], f"{path}.as_of") if section.get("as_of") is not None else None
             units = self.units(section, path, ids)
-            return Count(as_of, _sum_counted(units, len(ids)), _sum_remaining(units), units)
+            return Count(as_of, _sum_counted(units, len(ids)), _sum_remaining(units), units, corrected)
         for key in ("counted", "remaining"):
             if key not in section:
                 self.fail(f"{path}.{key}", "is required")
-        as_of = self.text(section["as_of"], f"{path}.as_of") if section.get("as_of") is not None else None
         counted = self.counted(section["counted"], f"{path}.counted", ids)
-        return Count(as_of, counted, self.remaining(section["remaining"], f"{path}.remaining"))
+        return Count(as_of, counted, self.remaining(section["remaining"], f"{path}.remaining"), corrected=corrected)
 
     def remaining(self, value: Any, path: str) -> Remaining:
         if not isinstance(value, dict):
@@ -388,6 +390,8 @@ class _Checker(UnitsMixin):
             min_counted_fraction=self.number(section.get("min_counted_fraction", d["simulation.min_counted_fraction"]), "simulation.min_counted_fraction", 0.0, 1.0, open_high=True),
             precision=precision,
             max_draws=self.integer(section.get("max_draws", d["simulation.max_draws"]), "simulation.max_draws", 1, schema.MAX_DRAWS),
+            correction_hold_hours=self.number(section.get("correction_hold_hours", d["simulation.correction_hold_hours"]),
+                                              "simulation.correction_hold_hours", 0.0, 24.0 * 366),
         )
 
 

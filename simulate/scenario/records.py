@@ -48,12 +48,16 @@ class Count:
 
     With ``units``, ``counted`` and ``remaining.estimate`` are their sums (and
     ``remaining.low``/``high`` the sums of theirs, for display only).
+    ``corrected``: when this count was last corrected downward (a candidate's votes
+    fell from one release to the next), as the ``as_of`` of that release; ``None``:
+    never (:mod:`simulate.scenario.corrections`).
     """
 
     as_of: str | None
     counted: tuple[int, ...]
     remaining: Remaining
     units: tuple[Unit, ...] = ()
+    corrected: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ class Simulation:
     min_counted_fraction: float
     precision: float | None = None
     max_draws: int = 100_000_000
+    correction_hold_hours: float = 24.0  # no call until a corrected count has stood this long
 
 
 @dataclass(frozen=True)

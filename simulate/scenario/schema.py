@@ -19,14 +19,15 @@ SECTIONS = {
 
 RACE_KEYS = ("name", "date", "rule", "threshold", "seats", "recount_margin")
 CANDIDATE_KEYS = ("id", "name", "party")
-COUNT_KEYS = ("as_of", "counted", "remaining", "units", "units_csv")
+COUNT_KEYS = ("as_of", "counted", "remaining", "units", "units_csv", "corrected")
 UNIT_KEYS = ("id", "type", "counted", "remaining", "baseline")
 UNIT_ID_PATTERN = r"^[A-Za-z0-9_./ -]+$"
 PRIOR_KEYS = ("shares", "uncertainty")
 FINAL_KEYS = ("as_of", "counted")
 REMAINING_KEYS = ("estimate", "low", "high")
 MODEL_KEYS = ("calibration", "shift", "uncertainty", "tail_df", "early_count", "type_uncertainty", "unit_uncertainty", "unit_prior_ballots", "unit_count_bias", "prior")
-SIMULATION_KEYS = ("draws", "seed", "call_confidence", "min_counted_fraction", "precision", "max_draws")
+SIMULATION_KEYS = ("draws", "seed", "call_confidence", "min_counted_fraction", "precision", "max_draws",
+                   "correction_hold_hours")
 
 DEFAULTS = {
     "race.threshold": 0.5,
@@ -71,6 +72,10 @@ DEFAULTS = {
     # at most this (or the call is settled either way), up to max_draws.
     "simulation.precision": None,
     "simulation.max_draws": 100_000_000,
+    # A count corrected downward (a candidate's votes fell between releases) is a count
+    # its office is still fixing: no new call until it has stood this many hours without
+    # another correction (simulate.scenario.corrections).
+    "simulation.correction_hold_hours": 24.0,
 }
 
 # Bounds that keep a run meaningful and a machine alive.
