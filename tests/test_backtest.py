@@ -50,7 +50,7 @@ def make_scenario(final, *, rule="plurality", snapshots=2, **race):
         "race": {"name": "Hand-made", "rule": rule, **race},
         "candidates": [{"id": c, "name": c.title()} for c in ids],
         "count": snap,
-        "snapshots": [dict(snap, as_of=f"2024-11-0{5 + i}") for i in range(snapshots)],
+        "snapshots": [dict(snap, as_of=f"2024-11-0{5 + i}", counted={c: 1 + i for c in ids}) for i in range(snapshots)],
         "final": {"counted": final},
     }
     return simulate.load_scenario_dict(data, "hand-made")
@@ -118,6 +118,20 @@ def test_score_by_hand():
     assert report.called_by_release == (0.0, 1.0)
     [wrong] = report.wrong_calls
     assert (wrong.snapshot, wrong.as_of, wrong.call, wrong.truth) == (1, "2024-11-06", "B elected", "A elected")
+    assert report.repeated_snapshots == 0
+
+
+def test_a_snapshot_repeating_the_one_before_is_scored_once_and_its_call_checked():
+    scenario = make_scenario({"a": 60, "b": 30, "c": 10})
+    same = dataclasses.replace(scenario, snapshots=(scenario.snapshots[0],) * 2)
+    counted = {"a": 1, "b": 1, "c": 1}
+    first = make_result(counted, {"a": 0.7, "b": 0.3, "c": 0.0})
+    again = make_result(counted, {"a": 0.2, "b": 0.8, "c": 0.0}, status="called", outcome="winner", winners=("b",))
+    report = bt.score((same,), [((first, again),)], {"draws": 1000, "seed": 0, "call_confidence": 0.995,
+                                                     "uncertainty": 0.05, "tail_df": 0.0})
+    assert (report.snapshots, report.predictions, report.repeated_snapshots, report.calls) == (2, 3, 1, 1)
+    assert report.brier == pytest.approx((0.09 + 0.09 + 0) / 3)  # the first prediction only
+    assert len(report.wrong_calls) == 1 and report.wrong_calls[0].snapshot == 1  # the call is checked
     assert "B elected" in report.text() and "final: A elected" in report.text()
     assert report.to_dict()["wrong_calls"][0]["contest"] == "Hand-made"
 
@@ -285,7 +299,9 @@ def test_real_extract_makes_no_wrong_call_at_0995():
     assert report.wrong_calls == () and report.wrong_seats == () and report.wrong_near_calls == ()
     assert (report.contests, report.snapshots) == (6, 78)
     # per snapshot: measure G 1, CA-27 2, DA 2, Culver City 7 (three seats), two measures 1 each
-    assert report.predictions == 13 * (1 + 2 + 2 + 7 + 1 + 1)
+    # ... less the 3 snapshots of measures repeating the count before them (scored once)
+    assert report.repeated_snapshots == 3
+    assert report.predictions == 13 * (1 + 2 + 2 + 7 + 1 + 1) - 3
     assert 0.0 <= report.brier <= report.log_loss and 0.5 < report.coverage90 <= 1.0
     assert report.called_by_release[-1] >= report.called_by_release[0]
     assert report.calls > 0

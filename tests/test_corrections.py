@@ -81,9 +81,12 @@ def test_wood_lake_is_not_called_on_the_corrected_count():
     # the same count without the hold is called for the candidate who lost
     free = simulate.run(replace(sc, simulation=replace(sc.simulation, correction_hold_hours=0.0)), draws=20_000)
     assert free.call.status == "called" and free.call.winners == ("peterson",)
-    # uncorrected, the same figures are called too: the hold comes from the correction alone
-    clean = simulate.load_scenario_dict(scenario_data([WOOD_LAKE[2]]), "clean")
-    assert clean.count.corrected is None and simulate.run(clean, draws=20_000).call.status == "called"
+    # uncorrected and an hour old, the same figures are called: the hold comes from the correction
+    clean = simulate.load_scenario_dict(scenario_data([("2022-11-09T10:00:00-06:00", (0, 0, 0, 0)),
+                                                       ("2022-11-09T11:00:22-06:00", WOOD_LAKE[2][1])]), "clean")
+    assert clean.count.corrected is None and clean.count.fresh_votes == 110
+    aged = replace(clean, count=replace(clean.count, fresh_votes=0))
+    assert simulate.run(aged, draws=20_000).call.status == "called"
 
 
 def test_the_hold_hours_are_validated():
@@ -100,15 +103,24 @@ def test_a_minnesota_history_looks_again_when_the_hold_ends():
     moments = [_moment(t) for t in times]
     built = [{"as_of": t, "counted": dict(zip(IDS, v)), "remaining": {"estimate": 0}} for t, v in
              [("2022-11-08T23:00:00-06:00", WOOD_LAKE[0][1]), ("2022-11-09T00:00:00-06:00", WOOD_LAKE[1][1])]]
-    looked = _hold_looks(built, times, moments, "2022-11-20T00:00:00-06:00", 24.0)
+    until = "2022-11-20T00:00:00-06:00"
+    looked = _hold_looks(built, times, moments, until, 24.0, 0.0)
     assert [c["as_of"] for c in looked] == [built[0]["as_of"], built[1]["as_of"], "2022-11-10T00:00:00-06:00"]
     assert looked[2]["counted"] == built[1]["counted"]
     # a later change before the hold ends is seen anyway: no extra look
     busy = built + [{"as_of": "2022-11-09T12:00:00-06:00", "counted": dict(zip(IDS, (16, 10, 90, 0))),
                      "remaining": {"estimate": 0}}]
-    assert [c["as_of"] for c in _hold_looks(busy, times, moments, "2022-11-20T00:00:00-06:00", 24.0)] == \
+    assert [c["as_of"] for c in _hold_looks(busy, times, moments, until, 24.0, 0.0)] == \
         [c["as_of"] for c in busy] + ["2022-11-10T00:00:00-06:00"]
-    assert _hold_looks(built[:1], times, moments, "2022-11-20T00:00:00-06:00", 24.0) == built[:1]
+    assert _hold_looks(built[:1], times, moments, until, 24.0, 0.0) == built[:1]
+    # fresh votes: a count mostly of votes from the last hour is seen again an hour on, unless it changes first
+    assert [c["as_of"] for c in _hold_looks(built[:1], times, moments, until, 24.0, 1.0)] == \
+        [built[0]["as_of"], "2022-11-09T00:00:00-06:00"]
+    assert [c["as_of"][11:16] for c in _hold_looks(busy, times, moments, until, 24.0, 1.0)] == \
+        ["23:00", "00:00", "12:00", "00:00"]  # the later counts add few votes: no look
+    grown = busy[:2] + [{**busy[2], "counted": dict(zip(IDS, (40, 30, 200, 0)))}]  # 160 of 270 new at 12:00
+    assert [c["as_of"][11:16] for c in _hold_looks(grown, times, moments, until, 24.0, 1.0)] == \
+        ["23:00", "00:00", "12:00", "13:00", "00:00"]
 
 
 def test_carry_correction_marks_a_live_release():
@@ -139,3 +151,43 @@ def test_the_watcher_calls_a_held_contest_when_its_hold_ends(tmp_path):
     assert ended.simulated == 1
     assert watcher.latest["wood-lake"].result["call"]["status"] == "called"
     watcher.close()
+
+
+def test_fresh_votes_are_those_added_within_the_hour():
+    counts = [count("2024-11-05T20:00:00-08:00", (100, 50)), count("2024-11-05T20:30:00-08:00", (130, 60)),
+              count("2024-11-05T21:10:00-08:00", (160, 70)), count("2024-11-06T09:00:00-08:00", (161, 70))]
+    assert [c.fresh_votes for c in cr.fresh(counts, 1.0)] == [150, 190, 80, 1]
+    # 21:10 against 20:00 (the last count at least an hour older); 09:00 against 21:10
+    assert [c.fresh_votes for c in cr.fresh(counts, 0.0)] == [None] * 4
+    assert cr.fresh([count(None, (1, 2)), count("2024-11-05T21:00:00-08:00", (3, 2))], 1.0)[1].fresh_votes is None
+    assert cr.fresh([count("t", (1, 2), corrected=None)], 1.0)[0].fresh_votes is None  # not a time
+    kept = cr.fresh([replace(count("2024-11-05T20:00:00-08:00", (1, 2)), fresh_votes=0)], 1.0)
+    assert kept[0].fresh_votes == 0
+
+
+@pytest.mark.parametrize("rule, seats, threshold, counted, gap", [
+    ("plurality", 1, 0.5, (86, 12, 17, 1), 69),
+    ("plurality", 2, 0.5, (86, 12, 17, 1), 5),
+    ("plurality", 4, 0.5, (86, 12, 17, 1), float("inf")),
+    ("majority", 1, 0.5, (60, 30, 10), 10),  # 60 of 100 is 10 votes above half
+    ("top_two", 1, 0.5, (45, 30, 25), 5),  # second and third 5 apart
+    ("measure", 1, 2 / 3, (700, 300), 700 - 2000 / 3),
+])
+def test_the_decisive_gap(rule, seats, threshold, counted, gap):
+    assert cr.decisive_gap(rule, seats, threshold, counted) == pytest.approx(gap)
+
+
+def test_fresh_votes_as_many_as_the_gap_hold_the_call():
+    c = replace(count("2022-11-08T23:00:06-06:00", (17, 12, 86, 1)), fresh_votes=116)
+    assert "published within the last 1 hour(s)" in cr.hold(c, 24.0, 1.0, 69)
+    assert cr.hold(replace(c, fresh_votes=68), 24.0, 1.0, 69) is None
+    assert cr.hold(replace(c, fresh_votes=69), 24.0, 1.0, 69)
+    # fresh votes as many as the gap but under half the count: the call rests on checked votes
+    big = replace(count("2022-11-08T23:00:06-06:00", (170, 24, 172, 2)), fresh_votes=184)
+    assert cr.hold(big, 24.0, 1.0, 2) is None and cr.hold(replace(big, fresh_votes=185), 24.0, 1.0, 2)
+    assert cr.hold(c, 24.0, 0.0, 69) is None  # the rule off
+    assert cr.hold(replace(c, remaining=Remaining(0)), 24.0, 1.0, 69) is None  # complete
+    sc = simulate.load_scenario_dict(scenario_data([WOOD_LAKE[0]]), "first-count")
+    assert sc.count.fresh_votes == 116
+    first = simulate.run(sc, draws=20_000)
+    assert first.call.status == "too_early" and "116 of the votes" in first.call.sentence

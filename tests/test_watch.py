@@ -216,11 +216,18 @@ def test_a_contest_whose_count_did_not_change_is_not_simulated_again(tmp_path):
     rels = releases()
     watcher = Watcher(tmp_path, Settings(draws=2000))
     watcher.process(rels[0])
-    later = sources.Release("2099-01-01T00:00:00-08:00", "9999 later", False,
-                            tuple((slug, {**m, "count": {**m["count"], "as_of": "2099-01-01T00:00:00-08:00"}})
-                                  for slug, m in rels[0].contests))
-    timing = watcher.process(later)
-    assert timing.simulated == 0  # only the time moved
+    held = [slug for slug, c in watcher.latest.items() if c.result.get("held")]
+    assert held  # a first count's votes are all fresh: held for an hour (simulate.scenario.corrections)
+
+    def at(when, key):
+        return sources.Release(when, key, False, tuple((slug, {**m, "count": {**m["count"], "as_of": when}})
+                                                       for slug, m in rels[0].contests))
+
+    timing = watcher.process(at("2099-01-01T00:00:00-08:00", "9999 later"))
+    assert timing.simulated == len(held)  # only the time moved: the held contests are looked at again
+    assert not any(c.result.get("held") for c in watcher.latest.values())
+    timing = watcher.process(at("2099-01-02T00:00:00-08:00", "9999 later still"))
+    assert timing.simulated == 0  # only the time moved, nothing held
     moved = dict(rels[0].contests)
     slug = next(iter(moved))
     changed = copy_with_one_more_vote(moved[slug])

@@ -37,7 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..model.expected_vote import AGE_EDGES, ErrorTable, remaining_interval
-from ..scenario.corrections import material
+from ..scenario.corrections import FRESH_SHARE, material
 from ..scenario.schema import DEFAULTS
 from .minnesota import _slug, _walk, error_table, raw_estimate, scenario
 from .minnesota_growth import LateGrowth
@@ -194,24 +194,38 @@ def _late_records(snaps: list, since, until: str, total: int, ages) -> list:
     return out
 
 
-def _hold_looks(built: list, times: list, moments: list, until: str, hours: float) -> list:
-    """``built`` (a contest's counts, in time order) with one more where a correction's hold
-    ends unseen: a contest materially corrected downward is not called for ``hours``
-    (:mod:`simulate.scenario.corrections`), so if it does not change by then it is seen
-    again, as it stood, at the first of ``times`` (``moments``) past the hold."""
-    out, corrected = [], None
+def _hold_looks(built: list, times: list, moments: list, until: str, hours: float, fresh_hours: float) -> list:
+    """``built`` (a contest's counts, in time order) with one more where a hold ends unseen
+    (:mod:`simulate.scenario.corrections`): a count materially corrected downward is not
+    called for ``hours``, and a count mostly of votes that came within ``fresh_hours`` is not
+    called until they have stood that long. If the contest does not change by then it is seen again, as it stood, at the first
+    of ``times`` (``moments``) past the hold, as a desk watching the feed would."""
+    out, corrected, changed = [], None, None
     for i, c in enumerate(built):
+        if not out or c["counted"] != out[-1]["counted"]:
+            changed = _moment(c["as_of"]) if _mostly_fresh(built, i, fresh_hours) else None
         if out and material(list(out[-1]["counted"].values()), list(c["counted"].values())):
             corrected = _moment(c["as_of"])
         out.append(c)
-        if corrected is None:
-            continue
-        due = corrected + timedelta(hours=hours)
+        here = _moment(c["as_of"])
         upto = _moment(built[i + 1]["as_of"] if i + 1 < len(built) else until)
-        j = bisect.bisect_left(moments, due)
-        if _moment(c["as_of"]) < due and j < len(times) and moments[j] < upto:
-            out.append({**copy.deepcopy(c), "as_of": times[j]})
+        dues = [t + timedelta(hours=h) for t, h in ((corrected, hours), (changed, fresh_hours)) if t is not None and h > 0]
+        looks = sorted({bisect.bisect_left(moments, due) for due in dues if here < due})
+        for j in looks:
+            if j < len(times) and moments[j] < upto and moments[j] > _moment(out[-1]["as_of"]):
+                out.append({**copy.deepcopy(c), "as_of": times[j]})
     return out
+
+
+def _mostly_fresh(built: list, i: int, hours: float) -> bool:
+    """Whether more than half of count ``i``'s votes came within ``hours`` before it (the
+    fresh-votes hold may apply: :mod:`simulate.scenario.corrections`)."""
+    now = _moment(built[i]["as_of"])
+    base = next((b for b in reversed(built[:i]) if _moment(b["as_of"]) <= now - timedelta(hours=hours)), None)
+    votes = built[i]["counted"]
+    before = base["counted"] if base is not None else {}
+    added = sum(max(v - before.get(k, 0), 0) for k, v in votes.items())
+    return added > FRESH_SHARE * sum(votes.values())
 
 
 def _standing_at(snaps: list, when: datetime):
@@ -280,7 +294,8 @@ def minnesota_history(source, remaining: str = "as_known", *, certified_at=None,
             if built and count["counted"] == built[-1]["counted"] and rem == built[-1]["remaining"]:
                 continue  # seen again with nothing new (its floor had not stepped down): not a release of it
             built.append(count)
-        built = _hold_looks(built, times, moments, final_as_of, DEFAULTS["simulation.correction_hold_hours"])
+        built = _hold_looks(built, times, moments, final_as_of, DEFAULTS["simulation.correction_hold_hours"],
+                            DEFAULTS["simulation.fresh_hold_hours"])
         data = scenario(fc, final_as_of, election, {"estimate": 0})
         data["count"] = copy.deepcopy(built[-1])
         data["snapshots"] = built

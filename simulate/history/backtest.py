@@ -31,7 +31,7 @@ from .flags import compatible, snapshot_flags
 from .replay import Replay
 from .standing import RETRACT_LEVEL, RETRACTED, follow, probability
 from .scoring import (Truth, brier, ece, interval_hits, is_wrong, log_loss, outcome, point_claim, predicted_ids, prediction,
-                      reliability, truth, wrong_seats)
+                      reliability, repeats, truth, wrong_seats)
 
 DEFAULT_DRAWS = 20_000
 DEFAULT_WORKERS = 2
@@ -102,6 +102,7 @@ class BacktestReport:
     wrong_standing: tuple[WrongCall, ...] = ()
     standing_called_by_release: tuple[float, ...] = ()
     standing_called_by_day: tuple[tuple[str, float], ...] = ()
+    repeated_snapshots: int = 0
 
     def to_dict(self) -> dict:
         r = lambda x: None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 6)  # noqa: E731
@@ -122,6 +123,7 @@ class BacktestReport:
             "wrong_standing": [w.to_dict() for w in self.wrong_standing],
             "standing_called_by_release": [r(x) for x in self.standing_called_by_release],
             "standing_called_by_day": [{"by": label, "called": r(x)} for label, x in self.standing_called_by_day],
+            "repeated_snapshots": self.repeated_snapshots,
             "settings": dict(self.settings), "seconds": round(self.seconds, 1),
         }
 
@@ -134,7 +136,8 @@ class BacktestReport:
             f"{s['draws']:,} draws, seed {s['seed']}, "
             f"call level {s['call_confidence']})",
             "",
-            f"predictions   {self.predictions:,}  ({self.fixed_predictions:,} more fixed by the rules, not scored)",
+            f"predictions   {self.predictions:,}  ({self.fixed_predictions:,} more fixed by the rules, not scored"
+            + (f"; {self.repeated_snapshots:,} snapshots repeating the one before, scored once)" if self.repeated_snapshots else ")"),
             f"brier         {self.brier:.4f}{naive(self.brier_naive)}",
             f"log_loss      {self.log_loss:.4f}{naive(self.log_loss_naive)}",
             f"ece           {self.ece:.4f}",
@@ -185,14 +188,22 @@ def _simulate_contest(task):
     """Worker: the model's and the naive model's results for every snapshot of one contest."""
     index, scenario, draws, seed, threads, naive = task
     counts = scenario.snapshots or (scenario.count,)
-    runs = [tuple(simulate_count(scenario, count=c, draws=draws, seed=_seed(seed, index, j), threads=threads)
-                  for j, c in enumerate(counts))]
+    seeds = _snapshot_seeds(counts, seed, index)
+    runs = [tuple(simulate_count(scenario, count=c, draws=draws, seed=q, threads=threads) for c, q in zip(counts, seeds))]
     if naive:
         flat = replace(scenario, model=replace(scenario.model, uncertainty=0.0, tail_df=0.0, prior=None,
                                                shift=(0.0,) * len(scenario.ids)))
-        runs.append(tuple(simulate_count(flat, count=c, draws=draws, seed=_seed(seed, index, j), threads=threads)
-                          for j, c in enumerate(counts)))
+        runs.append(tuple(simulate_count(flat, count=c, draws=draws, seed=q, threads=threads) for c, q in zip(counts, seeds)))
     return tuple(runs)
+
+
+def _snapshot_seeds(counts, seed: int, index: int) -> list[int]:
+    """Each snapshot's seed; a snapshot repeating the one before (:func:`repeats`) takes that
+    one's, so the same count gives the same numbers, as in a live run (only a hold may differ)."""
+    out = []
+    for j in range(len(counts)):
+        out.append(out[-1] if repeats(counts, j) else _seed(seed, index, j))
+    return out
 
 
 def prepare(scenario: Scenario, overrides: dict, call_confidence: float) -> Scenario:
@@ -291,7 +302,7 @@ def score(scenarios, runs, settings: dict, seconds: float = 0.0, retract_level: 
     wrong = {"calls": [], "seats": [], "near": []}
     ties, fixed, near = [], 0, 0
     called: dict[int, list[int]] = {}
-    calls = snapshots = 0
+    calls = snapshots = repeated = 0
     flags = {"retracted": 0, "withdrawn": 0, "winner_not_leading": 0}
     for scenario, run in zip(scenarios, runs):
         results, naive = run[0], (run[1] if len(run) > 1 else None)
@@ -304,18 +315,22 @@ def score(scenarios, runs, settings: dict, seconds: float = 0.0, retract_level: 
                                                    scenario.race.seats) for f in snap):
             flags[f] += 1
         timelines.append((scenario.race.date, _standing_calls(scenario, results, t, retract_level, events, standing_called)))
+        counts = scenario.snapshots or (scenario.count,)
         for j, res in enumerate(results):
             snapshots += 1
+            status = res.call.status
+            calls += status in ("called", "runoff")
+            called.setdefault(j, []).append(status == "called")
+            near += _check_calls(scenario, j, res, t, wrong)
+            if repeats(counts, j):  # the same prediction again: scored once
+                repeated += 1
+                continue
             for cid in ids:
                 p.append(prediction(res, cid))
                 y.append(outcome(t, cid, len(scenario.ids), scenario.race.rule))
                 if naive is not None:
                     pn.append(prediction(naive[j], cid))
             covered += interval_hits(res, t)
-            status = res.call.status
-            calls += status in ("called", "runoff")
-            called.setdefault(j, []).append(status == "called")
-            near += _check_calls(scenario, j, res, t, wrong)
     return BacktestReport(
         contests=len(scenarios), snapshots=snapshots, predictions=len(p), fixed_predictions=fixed,
         calls=calls, wrong_calls=tuple(wrong["calls"]), wrong_seats=tuple(wrong["seats"]),
@@ -328,7 +343,7 @@ def score(scenarios, runs, settings: dict, seconds: float = 0.0, retract_level: 
         scores=(np.asarray(p), np.asarray(y)),
         withdrawn=tuple(events["withdrawn"]), retracted=tuple(events["retracted"]), wrong_standing=tuple(events["wrong"]),
         standing_called_by_release=tuple(float(np.mean(standing_called[j])) for j in sorted(standing_called)),
-        standing_called_by_day=called_by_day(timelines),
+        standing_called_by_day=called_by_day(timelines), repeated_snapshots=repeated,
     )
 
 

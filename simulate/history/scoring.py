@@ -22,7 +22,10 @@ Predictions
     candidate wins outright.  Contests where the rules alone decide every
     prediction (plurality with as many seats as candidates; one candidate)
     score 0 whatever the model does: their predictions are left out and
-    counted in ``fixed_predictions``.
+    counted in ``fixed_predictions``.  A snapshot whose count and remaining vote repeat
+    the snapshot before it (a contest seen again when a hold on its call ends,
+    :mod:`simulate.scenario.corrections`) makes the same prediction again: it is scored
+    once (:func:`repeats`; counted in ``repeated_snapshots``), though its call is checked.
 
 Metrics (over the :math:`N` predictions :math:`p_i` with outcomes :math:`y_i`)
     ``brier`` :math:`= \frac1N\sum (p_i - y_i)^2`; ``brier_naive`` the same for
@@ -146,6 +149,11 @@ def outcome(t: Truth, cid: str, candidates: int, rule: str) -> float:
     if rule in ("majority", "top_two") and candidates == 2:
         return 1.0 if t.outcome == "winner" and cid in t.winners else 0.0
     return 1.0 if cid in t.winners else 0.0
+
+
+def repeats(counts, j: int) -> bool:
+    """Whether count ``j`` repeats count ``j - 1`` (the same votes and remaining vote)."""
+    return j > 0 and counts[j].counted == counts[j - 1].counted and counts[j].remaining == counts[j - 1].remaining
 
 
 def interval_hits(result, t: Truth) -> list[bool]:

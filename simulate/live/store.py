@@ -115,6 +115,19 @@ class Store:
         rows = self.db.execute("SELECT seq, result FROM results WHERE slug = ? ORDER BY seq", (slug,))
         return [(q, json.loads(r)) for q, r in rows]
 
+    def back(self, slug: str):
+        """A contest's results, newest first, read a few at a time (the caller stops when it has
+        enough; every query is read to its end, so no statement stays open)."""
+        done = 0
+        for limit in (8, 64, -1):
+            rows = self.db.execute("SELECT result FROM results WHERE slug = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+                                   (slug, limit, done)).fetchall()
+            for (r,) in rows:
+                yield json.loads(r)
+            done += len(rows)
+            if limit > 0 and len(rows) < limit:
+                return
+
     def histories(self, slugs) -> dict[str, list[tuple[int, dict]]]:
         """:meth:`history` of many contests in one pass."""
         slugs = list(slugs)

@@ -20,7 +20,8 @@ from typing import Callable
 
 from ..errors import RacecallError
 from ..history.standing import RETRACT_LEVEL
-from ..scenario.corrections import hold, material
+from ..scenario.corrections import decisive_gap, fresh, hold, hours_between, material
+from ..scenario.records import Count, Remaining
 from . import events as ev
 from .sources import Release, digest
 from .store import Store
@@ -116,10 +117,11 @@ class Watcher:
                 continue
             try:
                 scenario = carry_correction(load_scenario_dict(mapping, source=slug), known.result if known else None)
+                scenario = with_fresh(scenario, self.store.back(slug) if known else ())
             except RacecallError as exc:
                 timing.skipped.append((slug, str(exc)))
                 continue
-            if same and hold(scenario.count, scenario.simulation.correction_hold_hours):
+            if same and still_held(scenario):
                 continue  # unchanged and still held: its result stands
             todo.append((slug, d, scenario))
         timing.load = time.perf_counter() - t
@@ -188,8 +190,34 @@ class Watcher:
 
 
 def _held(result: dict) -> bool:
-    """Whether a stored result is held for a correction (re-looked at until the hold ends)."""
-    return bool(result.get("count_corrected")) and result["call"]["status"] == "too_early"
+    """Whether a stored result is held (:mod:`simulate.scenario.corrections`): looked at again
+    at each release until its hold ends."""
+    return bool(result.get("held"))
+
+
+def still_held(scenario) -> bool:
+    """Whether ``scenario``'s count is still held by a correction or by fresh votes."""
+    race, sim, count = scenario.race, scenario.simulation, scenario.count
+    gap = decisive_gap(race.rule, race.seats, race.threshold, count.counted)
+    return hold(count, sim.correction_hold_hours, sim.fresh_hold_hours, gap) is not None
+
+
+def with_fresh(scenario, earlier):
+    """``scenario`` with ``count.fresh_votes`` from the contest's ``earlier`` results (newest
+    first, read only back to the first one at least ``fresh_hold_hours`` old; their ``as_of``
+    and candidates' ``counted``), unless the feed gave it."""
+    hours = scenario.simulation.fresh_hold_hours
+    if scenario.count.fresh_votes is not None or hours <= 0:
+        return scenario
+    past = []
+    for r in earlier:
+        by = {c["id"]: c["counted"] for c in r["candidates"]}
+        past.append(Count(r.get("as_of"), tuple(by.get(i, 0) for i in scenario.ids), Remaining(0)))
+        age = hours_between(r.get("as_of"), scenario.count.as_of) if r.get("as_of") else None
+        if age is None or age >= hours:
+            break
+    count = fresh(tuple(reversed(past)) + (scenario.count,), hours)[-1]
+    return replace(scenario, count=count)
 
 
 def carry_correction(scenario, previous: dict | None):

@@ -9,7 +9,7 @@ import numpy as np
 from ..engine.driver import Tally
 from ..model.lump import threshold_fraction
 from ..scenario.centre import counted_fraction
-from ..scenario.corrections import hold
+from ..scenario.corrections import decisive_gap, hold
 from ..scenario.records import Count, Scenario
 from .calls import Z_CALL, make_call
 from .results import CandidateResult, Hurdle, RaceResult, ShareInterval
@@ -105,7 +105,10 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int, z: floa
             pairs.append((ids[a], ids[b], float(tally.pairs[a, b] / n)))
         pairs.sort(key=lambda t: -t[2])
     too_early = total == 0 or fraction < scenario.simulation.min_counted_fraction
-    too_early = too_early or hold(count, scenario.simulation.correction_hold_hours) or False
+    sim = scenario.simulation
+    if not too_early and (count.corrected or count.fresh_votes):
+        gap = decisive_gap(race.rule, race.seats, race.threshold, counted)
+        too_early = hold(count, sim.correction_hold_hours, sim.fresh_hold_hours, gap) or False
     settled = count.remaining.exact and count.remaining.estimate == 0
     call = make_call(race.rule, race.seats, ids, names, tally, scenario.simulation.call_confidence, too_early, settled, z)
     return RaceResult(
@@ -120,5 +123,6 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int, z: floa
         counted_fraction=fraction,
         call=call,
         remaining=remaining_json(count),
-        extra={**margin, **({"count_corrected": count.corrected} if count.corrected else {})},
+        extra={**margin, **({"count_corrected": count.corrected} if count.corrected else {}),
+               **({"held": True} if isinstance(too_early, str) else {})},
     )

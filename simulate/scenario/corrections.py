@@ -23,10 +23,28 @@ and is not held.
 The loader derives it along a scenario's ``snapshots`` (:func:`derive`); a
 single count carries it as ``count.corrected`` (a live feed's reader sets it
 from the releases it has seen).
+
+Fresh votes
+    Most corrections come soon: in Minnesota 2022, 88% of the material ones came
+    within an hour of the count they corrected (most within 10 or 20 minutes;
+    Wood Lake's, 10 minutes after its first count). So votes published less than
+    ``simulation.fresh_hold_hours`` (default 1) ago do not decide a call alone:
+    while the votes added in that hour (``Count.fresh_votes``: the count's votes
+    less those of the last release at least that old, summed over candidates) are
+    more than half the count (:data:`FRESH_SHARE`) and at least the *decisive gap*
+    (:func:`decisive_gap`: the votes between the last candidate in and the first
+    one out, or between a share and its threshold), the release is ``too_early``.
+    The call would rest mostly on votes nobody has had time to check, and an error
+    of entry in them could move as many votes as decide it; errors in votes that
+    have stood an hour have mostly been caught. A contest's first count is all
+    fresh: a township that reports in one batch is called an hour later. The
+    loader derives ``fresh_votes`` along ``snapshots`` with times; without times (or
+    for a single count without the key) the rule does not apply.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import datetime
 
@@ -37,6 +55,11 @@ from .records import Count
 #: count before it: a county fixing 165 presidential votes out of 3.2 million is not a sign
 #: that the statewide count is unreliable; a township losing 6 of its 116 votes is.
 MATERIAL = 0.01
+
+
+#: Fresh votes hold a call only when they are more than this share of the count: the call
+#: would rest mostly on votes nobody has had time to check.
+FRESH_SHARE = 0.5
 
 
 def material(before, after) -> bool:
@@ -65,7 +88,51 @@ def derive(counts) -> tuple[Count, ...]:
     return tuple(out)
 
 
-def _hours(start: str, end: str | None) -> float | None:
+def fresh(counts, hours: float) -> tuple[Count, ...]:
+    """``counts`` (in release order) with ``fresh_votes`` set where not given: the votes added
+    since the last earlier count at least ``hours`` older (all of them when there is none),
+    summed over candidates; left ``None`` where the times cannot be compared."""
+    out = []
+    for i, c in enumerate(counts):
+        if c.fresh_votes is not None or hours <= 0:
+            out.append(c)
+            continue
+        base, known = None, True
+        for b in reversed(counts[:i]):
+            age = hours_between(b.as_of, c.as_of) if b.as_of is not None else None
+            if age is None:
+                known = False
+                break
+            if age >= hours:
+                base = b
+                break
+        if not known or hours_between(c.as_of, c.as_of) is None:  # no time, or not one
+            out.append(c)
+            continue
+        before = base.counted if base is not None else (0,) * len(c.counted)
+        out.append(replace(c, fresh_votes=sum(max(a - b, 0) for a, b in zip(c.counted, before))))
+    return tuple(out)
+
+
+def decisive_gap(rule: str, seats: int, threshold: float, counted) -> float:
+    """The fewest votes whose move from one candidate to another would change what the count
+    says: between the last of the ``seats`` places and the next (plurality); for
+    majority/top_two, the smaller of the lead's distance from the threshold and the gap
+    between second and third; a measure's distance from its threshold. ``inf`` when nothing
+    can change (fewer candidates than places)."""
+    total = sum(counted)
+    if rule == "measure":
+        return abs(counted[0] - threshold * total) if counted else math.inf
+    v = sorted(counted, reverse=True)
+    if rule == "plurality":
+        return v[seats - 1] - v[seats] if len(v) > seats else math.inf
+    gaps = [abs(v[0] - threshold * total)] if v else []
+    if len(v) > 2:
+        gaps.append(v[1] - v[2])
+    return min(gaps) if gaps else math.inf
+
+
+def hours_between(start: str, end: str | None) -> float | None:
     """Hours from ``start`` to ``end`` (ISO 8601 times), or None when they cannot be compared."""
     if end is None:
         return None
@@ -75,15 +142,19 @@ def _hours(start: str, end: str | None) -> float | None:
         return None
 
 
-def hold(count: Count, hours: float) -> str | None:
+def hold(count: Count, hours: float, fresh_hours: float = 0.0, gap: float = math.inf) -> str | None:
     """Why ``count`` is not to be called yet, or None: corrected less than ``hours`` ago
-    (or at a time that cannot be compared with its ``as_of``), and not complete."""
-    if count.corrected is None or hours <= 0:
-        return None
+    (or at a time that cannot be compared with its ``as_of``), or with ``fresh_votes`` at
+    least the decisive ``gap`` (published within ``fresh_hours``); never when complete."""
     if count.remaining.exact and count.remaining.estimate == 0:
         return None
-    elapsed = _hours(count.corrected, count.as_of)
-    if elapsed is not None and elapsed >= hours:
-        return None
-    return (f"Too early to call: the count was corrected at {count.corrected} (votes taken away); "
-            f"no call until it has stood {hours:g} hours without another correction.")
+    if count.corrected is not None and hours > 0:
+        elapsed = hours_between(count.corrected, count.as_of)
+        if elapsed is None or elapsed < hours:
+            return (f"Too early to call: the count was corrected at {count.corrected} (votes taken away); "
+                    f"no call until it has stood {hours:g} hours without another correction.")
+    if fresh_hours > 0 and count.fresh_votes and count.fresh_votes >= gap and \
+            count.fresh_votes > FRESH_SHARE * sum(count.counted):
+        return (f"Too early to call: {count.fresh_votes:,} of the votes counted were published within the "
+                f"last {fresh_hours:g} hour(s), as many as decide the race; calls wait for them to stand.")
+    return None

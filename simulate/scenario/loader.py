@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -149,9 +150,14 @@ class _Checker(UnitsMixin):
         candidates = self.candidates(doc["candidates"], race)
         ids = tuple(c.id for c in candidates)
         count = self.count_section(doc["count"], "count", ids)
+        simulation = self.simulation(doc.get("simulation"))
         snapshots = corrections.derive(self.snapshots(doc.get("snapshots"), ids))
+        snapshots = corrections.fresh(snapshots, simulation.fresh_hold_hours)
         if snapshots:  # the count as it stands comes after (or is) the last snapshot
             count = corrections.derive((snapshots[-1], count))[1]
+            same = count.counted == snapshots[-1].counted and count.as_of == snapshots[-1].as_of
+            count = replace(count, fresh_votes=snapshots[-1].fresh_votes) if same and count.fresh_votes is None else \
+                corrections.fresh(snapshots + (count,), simulation.fresh_hold_hours)[-1]
         final = self.final(doc.get("final"), ids)
         scenario = Scenario(
             source=self.source,
@@ -159,7 +165,7 @@ class _Checker(UnitsMixin):
             candidates=candidates,
             count=count,
             model=self.model(doc.get("model"), ids),
-            simulation=self.simulation(doc.get("simulation")),
+            simulation=simulation,
             snapshots=snapshots,
             final=final,
         )
@@ -272,14 +278,16 @@ class _Checker(UnitsMixin):
         section = self.mapping(value, path, schema.COUNT_KEYS)
         as_of = self.text(section["as_of"], f"{path}.as_of") if section.get("as_of") is not None else None
         corrected = self.text(section["corrected"], f"{path}.corrected") if section.get("corrected") is not None else None
+        fresh = self.count(section["fresh_votes"], f"{path}.fresh_votes") if section.get("fresh_votes") is not None else None
         if "units" in section or "units_csv" in section:
             units = self.units(section, path, ids)
-            return Count(as_of, _sum_counted(units, len(ids)), _sum_remaining(units), units, corrected)
+            return Count(as_of, _sum_counted(units, len(ids)), _sum_remaining(units), units, corrected, fresh)
         for key in ("counted", "remaining"):
             if key not in section:
                 self.fail(f"{path}.{key}", "is required")
         counted = self.counted(section["counted"], f"{path}.counted", ids)
-        return Count(as_of, counted, self.remaining(section["remaining"], f"{path}.remaining"), corrected=corrected)
+        return Count(as_of, counted, self.remaining(section["remaining"], f"{path}.remaining"), corrected=corrected,
+                     fresh_votes=fresh)
 
     def remaining(self, value: Any, path: str) -> Remaining:
         if not isinstance(value, dict):
@@ -392,6 +400,8 @@ class _Checker(UnitsMixin):
             max_draws=self.integer(section.get("max_draws", d["simulation.max_draws"]), "simulation.max_draws", 1, schema.MAX_DRAWS),
             correction_hold_hours=self.number(section.get("correction_hold_hours", d["simulation.correction_hold_hours"]),
                                               "simulation.correction_hold_hours", 0.0, 24.0 * 366),
+            fresh_hold_hours=self.number(section.get("fresh_hold_hours", d["simulation.fresh_hold_hours"]),
+                                         "simulation.fresh_hold_hours", 0.0, 24.0 * 366),
         )
 
 

@@ -50,7 +50,8 @@ class Count:
     ``remaining.low``/``high`` the sums of theirs, for display only).
     ``corrected``: when this count was last corrected downward (a candidate's votes
     fell from one release to the next), as the ``as_of`` of that release; ``None``:
-    never (:mod:`simulate.scenario.corrections`).
+    never (:mod:`simulate.scenario.corrections`). ``fresh_votes``: the votes added within
+    ``simulation.fresh_hold_hours`` before this count (``None``: not known).
     """
 
     as_of: str | None
@@ -58,6 +59,7 @@ class Count:
     remaining: Remaining
     units: tuple[Unit, ...] = ()
     corrected: str | None = None
+    fresh_votes: int | None = None  # votes added within simulation.fresh_hold_hours (None: unknown)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class Simulation:
     precision: float | None = None
     max_draws: int = 100_000_000
     correction_hold_hours: float = 24.0  # no call until a corrected count has stood this long
+    fresh_hold_hours: float = 1.0  # votes younger than this do not decide a call alone
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ SECTIONS = {
 
 RACE_KEYS = ("name", "date", "rule", "threshold", "seats", "recount_margin")
 CANDIDATE_KEYS = ("id", "name", "party")
-COUNT_KEYS = ("as_of", "counted", "remaining", "units", "units_csv", "corrected")
+COUNT_KEYS = ("as_of", "counted", "remaining", "units", "units_csv", "corrected", "fresh_votes")
 UNIT_KEYS = ("id", "type", "counted", "remaining", "baseline")
 UNIT_ID_PATTERN = r"^[A-Za-z0-9_./ -]+$"
 PRIOR_KEYS = ("shares", "uncertainty")
@@ -27,7 +27,7 @@ FINAL_KEYS = ("as_of", "counted")
 REMAINING_KEYS = ("estimate", "low", "high")
 MODEL_KEYS = ("calibration", "shift", "uncertainty", "tail_df", "early_count", "type_uncertainty", "unit_uncertainty", "unit_prior_ballots", "unit_count_bias", "prior")
 SIMULATION_KEYS = ("draws", "seed", "call_confidence", "min_counted_fraction", "precision", "max_draws",
-                   "correction_hold_hours")
+                   "correction_hold_hours", "fresh_hold_hours")
 
 DEFAULTS = {
     "race.threshold": 0.5,
@@ -76,6 +76,9 @@ DEFAULTS = {
     # its office is still fixing: no new call until it has stood this many hours without
     # another correction (simulate.scenario.corrections).
     "simulation.correction_hold_hours": 24.0,
+    # Votes published less than this many hours ago do not decide a call alone: most
+    # corrections come within the hour (simulate.scenario.corrections).
+    "simulation.fresh_hold_hours": 1.0,
 }
 
 # Bounds that keep a run meaningful and a machine alive.
