@@ -412,7 +412,7 @@ def test_standing_calls_withdrawn_and_retracted_are_listed_by_contest_and_releas
 
 
 def test_called_by_day_is_the_standing_share_at_the_end_of_the_night_and_of_each_day():
-    from simulate.history.backtest import called_by_day
+    from simulate.history.scoring import called_by_day
 
     timelines = [
         ("2020-11-03", [("2020-11-03T21:00:00-06:00", False), ("2020-11-04T05:59:00-06:00", True)]),  # by the night

@@ -174,7 +174,12 @@ def test_fresh_votes_are_those_added_within_the_hour():
     ("measure", 1, 2 / 3, (700, 300), 700 - 2000 / 3),
 ])
 def test_the_decisive_gap(rule, seats, threshold, counted, gap):
-    assert cr.decisive_gap(rule, seats, threshold, counted) == pytest.approx(gap)
+    ids = ("yes", "no") if rule == "measure" else ()
+    assert cr.decisive_gap(rule, seats, threshold, counted, ids) == pytest.approx(gap)
+
+
+def test_a_measures_gap_is_its_yes_votes_whatever_the_order():
+    assert cr.decisive_gap("measure", 1, 0.55, (300, 700), ("no", "yes")) == pytest.approx(700 - 550)
 
 
 def test_fresh_votes_as_many_as_the_gap_hold_the_call():

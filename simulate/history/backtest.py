@@ -30,7 +30,7 @@ from ..scenario.records import Scenario
 from .flags import compatible, snapshot_flags
 from .replay import Replay
 from .standing import RETRACT_LEVEL, RETRACTED, follow, probability
-from .scoring import (Truth, brier, ece, interval_hits, is_wrong, log_loss, outcome, point_claim, predicted_ids, prediction,
+from .scoring import (Truth, brier, called_by_day, ece, interval_hits, is_wrong, log_loss, outcome, point_claim, predicted_ids, prediction,
                       reliability, repeats, truth, wrong_seats)
 
 DEFAULT_DRAWS = 20_000
@@ -345,45 +345,6 @@ def score(scenarios, runs, settings: dict, seconds: float = 0.0, retract_level: 
         standing_called_by_release=tuple(float(np.mean(standing_called[j])) for j in sorted(standing_called)),
         standing_called_by_day=called_by_day(timelines), repeated_snapshots=repeated,
     )
-
-
-#: Election night ends at this hour (local time) of the day after the election.
-NIGHT_ENDS = 6
-MAX_DAYS = 31
-
-
-def called_by_day(timelines) -> tuple[tuple[str, float], ...]:
-    """``(label, share)``: the share of contests whose standing call is ``called`` at the end of
-    election night (06:00 local time the morning after, :data:`NIGHT_ENDS`) and at the end of each
-    later day (``"day 1"``: the day after the election), up to the day of the last release
-    (at most :data:`MAX_DAYS`). ``timelines``: per contest ``(election date, [(as_of, called)])``;
-    a contest counts as not called before its first release. Empty without dates or times."""
-    from datetime import date, datetime, timedelta
-
-    parsed = []
-    try:
-        for day, timeline in timelines:
-            events = [(datetime.fromisoformat(a).replace(tzinfo=None), c) for a, c in timeline]
-            parsed.append((date.fromisoformat(day), events))
-    except (TypeError, ValueError):
-        return ()
-    if not parsed or not any(events for _, events in parsed):
-        return ()
-    last = max(t for _, events in parsed for t, _ in events)
-    out = []
-    for k in range(MAX_DAYS + 1):
-        def end(day, k=k):
-            start = datetime.combine(day + timedelta(days=1), datetime.min.time())
-            return start + timedelta(hours=NIGHT_ENDS) if k == 0 else start + timedelta(days=k)
-        shares = []
-        for day, events in parsed:
-            bound = end(day)
-            state = [c for t, c in events if t <= bound]
-            shares.append(bool(state and state[-1]))
-        out.append(("night" if k == 0 else f"day {k}", float(np.mean(shares))))
-        if all(end(day) >= last for day, _ in parsed):
-            break
-    return tuple(out)
 
 
 def _standing_calls(scenario: Scenario, results, t: Truth, retract_level: float, events: dict, called: dict) -> list:

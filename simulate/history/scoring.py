@@ -69,7 +69,7 @@ Calls that stay made
     the fraction of contests with a standing ``called`` call after release ``i``;
     ``standing_called_by_day`` the same share of all contests at the end of election night
     (06:00 local time the next morning) and of each later day
-    (:func:`simulate.history.backtest.called_by_day`).
+    (:func:`called_by_day`).
 """
 
 from __future__ import annotations
@@ -232,3 +232,42 @@ def point_claim(result, level: float, seats: int = 1) -> tuple[Claim, float] | N
     if pairs and pairs[0][2] >= level:
         return Claim("runoff", frozenset(pairs[0][:2]), True, 2), pairs[0][2]
     return None
+
+
+#: Election night ends at this hour (local time) of the day after the election.
+NIGHT_ENDS = 6
+MAX_DAYS = 31
+
+
+def called_by_day(timelines) -> tuple[tuple[str, float], ...]:
+    """``(label, share)``: the share of contests whose standing call is ``called`` at the end of
+    election night (06:00 local time the morning after, :data:`NIGHT_ENDS`) and at the end of each
+    later day (``"day 1"``: the day after the election), up to the day of the last release
+    (at most :data:`MAX_DAYS`). ``timelines``: per contest ``(election date, [(as_of, called)])``;
+    a contest counts as not called before its first release. Empty without dates or times."""
+    from datetime import date, datetime, timedelta
+
+    parsed = []
+    try:
+        for day, timeline in timelines:
+            events = [(datetime.fromisoformat(a).replace(tzinfo=None), c) for a, c in timeline]
+            parsed.append((date.fromisoformat(day), events))
+    except (TypeError, ValueError):
+        return ()
+    if not parsed or not any(events for _, events in parsed):
+        return ()
+    last = max(t for _, events in parsed for t, _ in events)
+    out = []
+    for k in range(MAX_DAYS + 1):
+        def end(day, k=k):
+            start = datetime.combine(day + timedelta(days=1), datetime.min.time())
+            return start + timedelta(hours=NIGHT_ENDS) if k == 0 else start + timedelta(days=k)
+        shares = []
+        for day, events in parsed:
+            bound = end(day)
+            state = [c for t, c in events if t <= bound]
+            shares.append(bool(state and state[-1]))
+        out.append(("night" if k == 0 else f"day {k}", float(np.mean(shares))))
+        if all(end(day) >= last for day, _ in parsed):
+            break
+    return tuple(out)

@@ -198,7 +198,7 @@ def _held(result: dict) -> bool:
 def still_held(scenario) -> bool:
     """Whether ``scenario``'s count is still held by a correction or by fresh votes."""
     race, sim, count = scenario.race, scenario.simulation, scenario.count
-    gap = decisive_gap(race.rule, race.seats, race.threshold, count.counted)
+    gap = decisive_gap(race.rule, race.seats, race.threshold, count.counted, scenario.ids)
     return hold(count, sim.correction_hold_hours, sim.fresh_hold_hours, gap) is not None
 
 

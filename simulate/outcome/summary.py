@@ -107,7 +107,7 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int, z: floa
     too_early = total == 0 or fraction < scenario.simulation.min_counted_fraction
     sim = scenario.simulation
     if not too_early and (count.corrected or count.fresh_votes):
-        gap = decisive_gap(race.rule, race.seats, race.threshold, counted)
+        gap = decisive_gap(race.rule, race.seats, race.threshold, counted, ids)
         too_early = hold(count, sim.correction_hold_hours, sim.fresh_hold_hours, gap) or False
     settled = count.remaining.exact and count.remaining.estimate == 0
     call = make_call(race.rule, race.seats, ids, names, tally, scenario.simulation.call_confidence, too_early, settled, z)

@@ -114,15 +114,17 @@ def fresh(counts, hours: float) -> tuple[Count, ...]:
     return tuple(out)
 
 
-def decisive_gap(rule: str, seats: int, threshold: float, counted) -> float:
+def decisive_gap(rule: str, seats: int, threshold: float, counted, ids=()) -> float:
     """The fewest votes whose move from one candidate to another would change what the count
     says: between the last of the ``seats`` places and the next (plurality); for
     majority/top_two, the smaller of the lead's distance from the threshold and the gap
-    between second and third; a measure's distance from its threshold. ``inf`` when nothing
-    can change (fewer candidates than places)."""
+    between second and third; a measure's yes votes' distance from its threshold (``ids``:
+    the candidates' ids, in the order of ``counted``). ``inf`` when nothing can change
+    (fewer candidates than places)."""
     total = sum(counted)
     if rule == "measure":
-        return abs(counted[0] - threshold * total) if counted else math.inf
+        yes = list(ids).index("yes") if "yes" in ids else 0
+        return abs(counted[yes] - threshold * total) if counted else math.inf
     v = sorted(counted, reverse=True)
     if rule == "plurality":
         return v[seats - 1] - v[seats] if len(v) > seats else math.inf
@@ -144,8 +146,9 @@ def hours_between(start: str, end: str | None) -> float | None:
 
 def hold(count: Count, hours: float, fresh_hours: float = 0.0, gap: float = math.inf) -> str | None:
     """Why ``count`` is not to be called yet, or None: corrected less than ``hours`` ago
-    (or at a time that cannot be compared with its ``as_of``), or with ``fresh_votes`` at
-    least the decisive ``gap`` (published within ``fresh_hours``); never when complete."""
+    (or at a time that cannot be compared with its ``as_of``), or with ``fresh_votes``
+    (published within ``fresh_hours``) more than :data:`FRESH_SHARE` of the count and at
+    least the decisive ``gap``; never when nothing is left to count."""
     if count.remaining.exact and count.remaining.estimate == 0:
         return None
     if count.corrected is not None and hours > 0:
