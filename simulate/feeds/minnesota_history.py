@@ -37,7 +37,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..model.expected_vote import AGE_EDGES, ErrorTable, remaining_interval
-from ..scenario.corrections import FRESH_SHARE, material
+from ..scenario.corrections import FRESH_SHARE, fresh, material
+from ..scenario.records import Count, Remaining
 from ..scenario.schema import DEFAULTS
 from .minnesota import _slug, _walk, error_table, raw_estimate, scenario
 from .minnesota_growth import LateGrowth
@@ -201,9 +202,10 @@ def _hold_looks(built: list, times: list, moments: list, until: str, hours: floa
     called until they have stood that long. If the contest does not change by then it is seen again, as it stood, at the first
     of ``times`` (``moments``) past the hold, as a desk watching the feed would."""
     out, corrected, changed = [], None, None
+    mostly = _mostly_fresh(built, fresh_hours)
     for i, c in enumerate(built):
         if not out or c["counted"] != out[-1]["counted"]:
-            changed = _moment(c["as_of"]) if _mostly_fresh(built, i, fresh_hours) else None
+            changed = _moment(c["as_of"]) if mostly[i] else None
         if out and material(list(out[-1]["counted"].values()), list(c["counted"].values())):
             corrected = _moment(c["as_of"])
         out.append(c)
@@ -217,15 +219,11 @@ def _hold_looks(built: list, times: list, moments: list, until: str, hours: floa
     return out
 
 
-def _mostly_fresh(built: list, i: int, hours: float) -> bool:
-    """Whether more than half of count ``i``'s votes came within ``hours`` before it (the
-    fresh-votes hold may apply: :mod:`simulate.scenario.corrections`)."""
-    now = _moment(built[i]["as_of"])
-    base = next((b for b in reversed(built[:i]) if _moment(b["as_of"]) <= now - timedelta(hours=hours)), None)
-    votes = built[i]["counted"]
-    before = base["counted"] if base is not None else {}
-    added = sum(max(v - before.get(k, 0), 0) for k, v in votes.items())
-    return added > FRESH_SHARE * sum(votes.values())
+def _mostly_fresh(built: list, hours: float) -> list[bool]:
+    """Per count of ``built``: whether more than half of its votes came within ``hours`` before
+    it (:func:`simulate.scenario.corrections.fresh`), so that the fresh-votes hold may apply."""
+    counts = fresh(tuple(Count(c["as_of"], tuple(c["counted"].values()), Remaining(0)) for c in built), hours)
+    return [bool(c.fresh_votes) and c.fresh_votes > FRESH_SHARE * sum(c.counted) for c in counts]
 
 
 def _standing_at(snaps: list, when: datetime):

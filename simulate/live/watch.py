@@ -20,7 +20,7 @@ from typing import Callable
 
 from ..errors import RacecallError
 from ..history.standing import RETRACT_LEVEL
-from ..scenario.corrections import decisive_gap, fresh, hold, hours_between, material
+from ..scenario.corrections import fresh, held, hours_between, material
 from ..scenario.records import Count, Remaining
 from . import events as ev
 from .sources import Release, digest
@@ -121,7 +121,7 @@ class Watcher:
             except RacecallError as exc:
                 timing.skipped.append((slug, str(exc)))
                 continue
-            if same and still_held(scenario):
+            if same and held(scenario, scenario.count):
                 continue  # unchanged and still held: its result stands
             todo.append((slug, d, scenario))
         timing.load = time.perf_counter() - t
@@ -193,13 +193,6 @@ def _held(result: dict) -> bool:
     """Whether a stored result is held (:mod:`simulate.scenario.corrections`): looked at again
     at each release until its hold ends."""
     return bool(result.get("held"))
-
-
-def still_held(scenario) -> bool:
-    """Whether ``scenario``'s count is still held by a correction or by fresh votes."""
-    race, sim, count = scenario.race, scenario.simulation, scenario.count
-    gap = decisive_gap(race.rule, race.seats, race.threshold, count.counted, scenario.ids)
-    return hold(count, sim.correction_hold_hours, sim.fresh_hold_hours, gap) is not None
 
 
 def with_fresh(scenario, earlier):

@@ -23,8 +23,9 @@ Statuses
 --------
 ``too_early``
     Fewer than ``min_counted_fraction`` of the expected votes are counted (or none):
-    no call, however lopsided the first returns; or the count was corrected downward
-    too recently to be trusted (:mod:`simulate.scenario.corrections`).
+    no call, however lopsided the first returns; or the count is held: corrected
+    downward too recently, or resting mostly on votes published within the hour
+    (:mod:`simulate.scenario.corrections`).
 ``called``
     The whole outcome is decided: the winner, the ``seats`` winners (their joint
     probability bounded below by Bonferroni), a runoff between two named

@@ -9,7 +9,7 @@ import numpy as np
 from ..engine.driver import Tally
 from ..model.lump import threshold_fraction
 from ..scenario.centre import counted_fraction
-from ..scenario.corrections import decisive_gap, hold
+from ..scenario.corrections import held
 from ..scenario.records import Count, Scenario
 from .calls import Z_CALL, make_call
 from .results import CandidateResult, Hurdle, RaceResult, ShareInterval
@@ -105,10 +105,7 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int, z: floa
             pairs.append((ids[a], ids[b], float(tally.pairs[a, b] / n)))
         pairs.sort(key=lambda t: -t[2])
     too_early = total == 0 or fraction < scenario.simulation.min_counted_fraction
-    sim = scenario.simulation
-    if not too_early and (count.corrected or count.fresh_votes):
-        gap = decisive_gap(race.rule, race.seats, race.threshold, counted, ids)
-        too_early = hold(count, sim.correction_hold_hours, sim.fresh_hold_hours, gap) or False
+    too_early = too_early or held(scenario, count) or False
     settled = count.remaining.exact and count.remaining.estimate == 0
     call = make_call(race.rule, race.seats, ids, names, tally, scenario.simulation.call_confidence, too_early, settled, z)
     return RaceResult(

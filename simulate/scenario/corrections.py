@@ -50,7 +50,6 @@ from datetime import datetime
 
 from .records import Count
 
-
 #: A correction is *material* when the votes it takes away are at least this share of the
 #: count before it: a county fixing 165 presidential votes out of 3.2 million is not a sign
 #: that the statewide count is unreliable; a township losing 6 of its 116 votes is.
@@ -161,3 +160,13 @@ def hold(count: Count, hours: float, fresh_hours: float = 0.0, gap: float = math
         return (f"Too early to call: {count.fresh_votes:,} of the votes counted were published within the "
                 f"last {fresh_hours:g} hour(s), as many as decide the race; calls wait for them to stand.")
     return None
+
+
+def held(scenario, count: Count) -> str | None:
+    """Why ``scenario``'s ``count`` is not to be called yet (:func:`hold` at the scenario's
+    hours and the count's decisive gap), or None."""
+    race, sim = scenario.race, scenario.simulation
+    if count.corrected is None and not count.fresh_votes:
+        return None
+    gap = decisive_gap(race.rule, race.seats, race.threshold, count.counted, scenario.ids)
+    return hold(count, sim.correction_hold_hours, sim.fresh_hold_hours, gap)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -151,13 +150,10 @@ class _Checker(UnitsMixin):
         ids = tuple(c.id for c in candidates)
         count = self.count_section(doc["count"], "count", ids)
         simulation = self.simulation(doc.get("simulation"))
-        snapshots = corrections.derive(self.snapshots(doc.get("snapshots"), ids))
-        snapshots = corrections.fresh(snapshots, simulation.fresh_hold_hours)
-        if snapshots:  # the count as it stands comes after (or is) the last snapshot
-            count = corrections.derive((snapshots[-1], count))[1]
-            same = count.counted == snapshots[-1].counted and count.as_of == snapshots[-1].as_of
-            count = replace(count, fresh_votes=snapshots[-1].fresh_votes) if same and count.fresh_votes is None else \
-                corrections.fresh(snapshots + (count,), simulation.fresh_hold_hours)[-1]
+        snapshots = self.snapshots(doc.get("snapshots"), ids)
+        if snapshots:  # corrections and fresh votes along the history; the count as it stands comes last
+            *snapshots, count = corrections.fresh(corrections.derive(snapshots + (count,)), simulation.fresh_hold_hours)
+            snapshots = tuple(snapshots)
         final = self.final(doc.get("final"), ids)
         scenario = Scenario(
             source=self.source,
