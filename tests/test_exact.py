@@ -125,6 +125,35 @@ def test_final_share_interval_matches_binomial_quantiles():
     assert result.candidate("b").share_final.mean == pytest.approx((cb + remaining * q) / total, abs=5e-5)
 
 
+def test_final_share_interval_holds_a_share_many_draws_give_exactly():
+    """A share drawn exactly in many draws lies inside its 90% interval: 0 for a candidate
+    with no votes who gets none of the rest (its share of the rest centred on a pseudo-ballot's
+    1/3003, most draws give it no vote: the 5% quantile is exactly 0), and the counted share where most
+    draws bring no more ballots. Interpolating within the histogram bin left both out."""
+    s = simulate.load_scenario_dict({
+        "race": {"name": "R", "rule": "plurality"},
+        "candidates": [{"id": "a"}, {"id": "b"}, {"id": "c"}],
+        "count": {"counted": {"a": 600, "b": 400, "c": 0}, "remaining": 1000},
+        "model": {"uncertainty": 0.04, "tail_df": 0},
+        "simulation": {"draws": 20_000, "seed": 3},
+    }, "zero")
+    c = simulate.run(s).candidate("c").share_final
+    assert c.low == 0.0
+    assert c.high > 0.0
+    # no ballot left in just over half the draws (median 1 + estimate 0, high 2,000), the rest
+    # breaking for b (a shift of +0.3): b's counted share is the 5% quantile exactly, and
+    # the interval starts at most a bin (1/2048 of the histogram's range, at most 0 to 1) below it
+    s = simulate.load_scenario_dict({
+        "race": {"name": "R", "rule": "plurality"},
+        "candidates": [{"id": "a"}, {"id": "b"}],
+        "count": {"counted": {"a": 6000, "b": 4000}, "remaining": {"estimate": 0, "low": 0, "high": 2000}},
+        "model": {"uncertainty": 0.0, "shift": {"b": 0.3, "a": -0.3}},
+        "simulation": {"draws": 20_000, "seed": 3},
+    }, "atom")
+    b = simulate.run(s).candidate("b").share_final
+    assert 0.4 - 1 / 2048 <= b.low <= 0.4 < b.high
+
+
 def test_plurality_with_seats_matches_exact_without_remaining():
     s = simulate.load_scenario_dict(
         {

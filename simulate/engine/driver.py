@@ -71,6 +71,34 @@ class Tally:
         """Quantile ``q`` of the final margin."""
         return 2.0 * self.share_quantile(self.share_sum.shape[0] - 1, q) - 1.0
 
+    def margin_interval(self, level: float) -> tuple[float, float]:
+        """The final margin's central ``level`` interval, read outward (:meth:`share_interval`)."""
+        low, high = self.share_interval(self.share_sum.shape[0] - 1, level)
+        return 2.0 * low - 1.0, 2.0 * high - 1.0
+
+    def share_interval(self, j: int, level: float) -> tuple[float, float]:
+        """Candidate ``j``'s central ``level`` interval of final shares, read *outward*: from
+        the lower edge of the histogram bin holding the ``(1 - level)/2`` quantile to the
+        upper edge of the bin holding the ``(1 + level)/2`` quantile (the smallest or largest
+        share drawn when that falls outside the histogram's range), never beyond the bins
+        that hold draws.  It holds at least ``level`` of the draws whatever their shape within
+        a bin: a share many draws give exactly -- 0 for a candidate with no votes who gets
+        none of the rest, the counted share in draws with no ballots left -- is inside it,
+        where interpolating within the bin could leave it out.  When every draw falls in one
+        bin, the draws' mean at both ends (:meth:`share_quantile`)."""
+        counts = self.hist[j]
+        if counts[0] == 0 and counts[-1] == 0 and np.count_nonzero(counts) == 1:
+            mean = float(self.share_sum[j] / self.draws)
+            return mean, mean
+        cum = np.cumsum(counts)
+        nbins = counts.shape[0] - 2
+        lo_bin = int(np.searchsorted(cum, 0.5 * (1.0 - level) * self.draws, side="left"))
+        hi_bin = int(np.searchsorted(cum, 0.5 * (1.0 + level) * self.draws, side="left"))
+        edge = lambda b: float(self.hist_low[j] + b / self.hist_scale[j])  # noqa: E731 - lower edge of inner bin b
+        low = float(self.share_min[j]) if lo_bin == 0 else max(edge(lo_bin - 1), self._low_bound(j))
+        high = float(self.share_max[j]) if hi_bin >= nbins + 1 else min(edge(hi_bin), self._high_bound(j))
+        return min(max(low, 0.0), 1.0), min(max(high, low, 0.0), 1.0)
+
     def share_quantile(self, j: int, q: float) -> float:
         """Quantile ``q`` of candidate ``j``'s final share, linear within histogram bins,
         never outside the bins that hold draws (or the smallest and largest share drawn

@@ -91,14 +91,15 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int, z: floa
             p_outright=float(tally.outright[j] / n) if race.rule != "plurality" else None,
             p_advance=float(tally.advance[j] / n) if runoff_rule else None,
             p_first=float(tally.first[j] / n),
-            share_final=ShareInterval(float(tally.share_sum[j] / n), tally.share_quantile(j, 0.05), tally.share_quantile(j, 0.95)),
+            share_final=ShareInterval(float(tally.share_sum[j] / n), *tally.share_interval(j, 0.90)),
         ))
     ranked = standing(ids, counted)
     leader = ranked[0] if total else None
     margin = {}
     if len(ids) > 1:
+        low, high = tally.margin_interval(0.90)
         margin = {"margin_final": {"candidates": [ids[ranked[0]], ids[ranked[1]]], "mean": round(tally.margin_mean(), 7),
-                                   "low": round(tally.margin_quantile(0.05), 7), "high": round(tally.margin_quantile(0.95), 7)}}
+                                   "low": round(low, 7), "high": round(high, 7)}}
     pairs = []
     if runoff_rule:
         for a, b in zip(*np.nonzero(tally.pairs)):
