@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simulate.feeds.minnesota import Contest
-from simulate.feeds.minnesota_growth import LEVEL, MIN_CONTESTS, LateGrowth
+from simulate.feeds.minnesota_growth import LEVEL, MEDIAN, MIN_CONTESTS, LateGrowth
 from simulate.model.expected_vote import Band, ErrorTable, remaining_interval
 
 TABLE = ErrorTable("precincts", (Band(1.0, 1.0, 0.5, 2.0),), 0.0, 0.01, "test", 0.0, ((5000.0, 0.0, 0.2),))
@@ -40,10 +40,13 @@ def test_growth_after_every_precinct_in_raises_the_floor_of_its_size_class():
     growth.observe(release(grown), at(1))
     night = growth.table(TABLE)
     expected = float(np.quantile([g / 100 - 1 for g in grown], LEVEL))
-    assert night.floor(100) == (0.0, pytest.approx(expected))
+    median = float(np.quantile([g / 100 - 1 for g in grown], MEDIAN))
+    assert median == pytest.approx(1.2)  # 0% to 240%: half grew by more than 120%
+    assert night.floor(100) == (pytest.approx(median), pytest.approx(expected))
     assert night.floor(50_000) == TABLE.floor(50_000)  # the large class saw nothing
     rem = remaining_interval(0.0, 1000, night)
     assert rem["high"] == pytest.approx(expected * 1000, abs=1)
+    assert rem["estimate"] == pytest.approx(median * 1000, abs=1)  # tonight's typical late ballots
 
 
 def test_too_few_contests_or_less_growth_than_the_table_leave_it():
@@ -53,8 +56,10 @@ def test_too_few_contests_or_less_growth_than_the_table_leave_it():
     assert growth.table(TABLE) is TABLE
     growth = LateGrowth()
     growth.observe(release([100] * MIN_CONTESTS), at(0))
-    growth.observe(release([110] * MIN_CONTESTS), at(1))  # 10% < the table's 20%
-    assert growth.table(TABLE).floor(100) == TABLE.floor(100)
+    growth.observe(release([110] * MIN_CONTESTS), at(1))  # 10%: under the table's high 20%, over its median 0
+    assert growth.table(TABLE).floor(100) == (pytest.approx(0.1), 0.2)
+    wide = ErrorTable("precincts", (Band(1.0, 1.0, 0.5, 2.0),), 0.0, 0.01, "test", 0.0, ((5000.0, 0.15, 0.2),))
+    assert growth.table(wide).floor(100) == (0.15, 0.2)  # under both: the table stands
 
 
 def test_only_contests_showing_every_precinct_count_and_from_their_first_complete_release():
@@ -62,7 +67,7 @@ def test_only_contests_showing_every_precinct_count_and_from_their_first_complet
     growth.observe(release([100] * MIN_CONTESTS, reporting=3), at(0))  # not complete: no growth counts
     growth.observe(release([200] * MIN_CONTESTS), at(1))  # first complete at 200
     growth.observe(release([260] * MIN_CONTESTS), at(2))
-    assert growth.floors()[0.0, 5000.0] == pytest.approx(0.3)
+    assert growth.floors()[0.0, 5000.0] == pytest.approx((0.3, 0.3))
 
 
 AGED = ErrorTable("precincts", (Band(1.0, 1.0, 0.5, 2.0),), 0.0, 0.01, "test", 0.0, ((5000.0, 0.0, 4.0),),
@@ -91,9 +96,9 @@ def test_growth_since_an_age_is_measured_from_the_votes_at_that_age():
     growth.observe(release([180] * n), at(7))  # votes at six hours: 150 (the count then)
     growth.observe(release([195] * n), at(8))
     floors = growth.floors()
-    assert floors[0.0, 5000.0] == pytest.approx(0.95)  # 195 / 100 - 1
-    assert floors[6.0, 5000.0] == pytest.approx(0.30)  # 195 / 150 - 1, not 195 / 180 - 1
+    assert floors[0.0, 5000.0] == pytest.approx((0.95, 0.95))  # 195 / 100 - 1
+    assert floors[6.0, 5000.0] == pytest.approx((0.30, 0.30))  # 195 / 150 - 1, not 195 / 180 - 1
     raised = growth.table(AGED)
-    assert raised.floor(100, 7.0) == (0.0, pytest.approx(0.30))  # 0.05 raised to tonight's 0.30
-    assert raised.floor(100, 1.0) == (0.0, 4.0)  # 4.0 already above tonight's 0.95
+    assert raised.floor(100, 7.0) == pytest.approx((0.30, 0.30))  # 0.05 raised to tonight's 0.30
+    assert raised.floor(100, 1.0) == (pytest.approx(0.95), 4.0)  # 4.0 already above tonight's 0.95
     assert raised.floor(50_000, 7.0) == (0.0, 0.01)  # no large contest seen

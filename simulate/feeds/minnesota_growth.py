@@ -14,9 +14,18 @@ in at an earlier release, its growth since then is :math:`g = v_{now} / v_{first
 (:math:`v_{first}` its votes the first time it showed every precinct in).  Once at
 least :data:`MIN_CONTESTS` such contests of a size class (:data:`SIZE_CLASSES`, by
 :math:`v_{first}`) are in, the class's floor is at least the :data:`LEVEL` quantile of
-their growths: what tonight's late ballots have already been, a lower bound on what
-they will be.  The floor is only ever raised, so the night's evidence can delay a call,
-never hasten one.
+their growths, and its median (:math:`\phi_{50}`, which sets the remaining vote's
+estimate) at least their :data:`MEDIAN` quantile: what tonight's late ballots have
+already been, a lower bound on what they will be (a contest still growing has not
+finished growing).  The floor is only ever raised, so the night's evidence can delay a
+call, never hasten one.
+
+Raising the median matters for the probabilities and the 90% intervals, not for the
+calls (which the high end bounds): in Minnesota 2020, with absentee ballots accepted
+for seven days after election day, a congressional district whose precincts had all
+reported by 04:00 on November 4 was estimated to have 512 ballots to come, when
+18,524 came; tonight's contests complete since the evening had already grown by
+more than that.
 
 Later in the count the same holds at every age of the floor
 (:attr:`~simulate.model.expected_vote.ErrorTable.floor_ages`): for the contests that
@@ -34,12 +43,14 @@ import numpy as np
 
 from ..model.expected_vote import ErrorTable
 
-__all__ = ["LateGrowth", "MIN_CONTESTS", "LEVEL", "SIZE_CLASSES"]
+__all__ = ["LateGrowth", "MIN_CONTESTS", "LEVEL", "MEDIAN", "SIZE_CLASSES"]
 
 #: Contests of a size class that must have shown every precinct in before their growth counts.
 MIN_CONTESTS = 20
-#: The quantile of tonight's growths taken as a lower bound of the floor.
+#: The quantile of tonight's growths taken as a lower bound of the floor's high end.
 LEVEL = 0.95
+#: The quantile of tonight's growths taken as a lower bound of the floor's median.
+MEDIAN = 0.5
 #: Upper bounds (votes when first complete) of the size classes, as the error tables' floors.
 SIZE_CLASSES = (5000.0, math.inf)
 
@@ -59,7 +70,7 @@ class LateGrowth:
         self.due: list = []  # heap of (when, contest key, age) not yet reached
         self.reached: dict = {}  # contest key -> [(age, size class, votes at that age), ...]
         self.growth: dict = {}  # (age, size class) -> {contest key: growth since that age}
-        self.cached: dict = {}  # (age, size class) -> its LEVEL quantile (None: too few)
+        self.cached: dict = {}  # (age, size class) -> its (MEDIAN, LEVEL) quantiles (None: too few)
         self.dirty: set = set()  # classes whose growths changed since the last quantile
 
     def age(self, key, as_of: datetime) -> float | None:
@@ -96,28 +107,32 @@ class LateGrowth:
         self.dirty.add((a, upto))
 
     def floors(self) -> dict:
-        """``{(age, size class upper bound): tonight's LEVEL quantile of growth since that age}``
-        for the classes with :data:`MIN_CONTESTS` contests or more (module docstring)."""
+        """``{(age, size class upper bound): (MEDIAN, LEVEL) quantiles of tonight's growth since
+        that age}`` for the classes with :data:`MIN_CONTESTS` contests or more (module docstring)."""
         for k in self.dirty:
             g = self.growth[k]
-            self.cached[k] = float(np.quantile(np.fromiter(g.values(), float, len(g)), LEVEL)) \
+            self.cached[k] = tuple(float(q) for q in np.quantile(np.fromiter(g.values(), float, len(g)), (MEDIAN, LEVEL))) \
                 if len(g) >= MIN_CONTESTS else None
         self.dirty.clear()
         return {k: q for k, q in self.cached.items() if q is not None}
 
     def table(self, table: ErrorTable) -> ErrorTable:
-        """``table`` with its floors' high ends raised to tonight's growth where that is higher."""
+        """``table`` with its floors' medians and high ends raised to tonight's growth where that is higher."""
         night = self.floors()
         if not night:
             return table
-        sizes = []
-        for upto in SIZE_CLASSES:
-            median, high = table.floor(upto)
-            sizes.append((upto, median, max(high, night.get((0.0, upto), high))))
+        sizes = [(upto, *_raised(table.floor(upto), night.get((0.0, upto)))) for upto in SIZE_CLASSES]
         *bounded, (_, median, high) = sizes
-        ages = tuple((a, upto, median_a, max(high_a, night.get((a, _size_class(upto)), high_a)))
+        ages = tuple((a, upto, *_raised((median_a, high_a), night.get((a, _size_class(upto)))))
                      for a, upto, median_a, high_a in table.floor_ages)
         return replace(table, floor_sizes=tuple(bounded), floor_median=median, floor_high=high, floor_ages=ages)
+
+
+def _raised(floor: tuple[float, float], night: tuple[float, float] | None) -> tuple[float, float]:
+    """A floor's ``(median, high)``, each raised to tonight's where that is higher."""
+    if night is None:
+        return floor
+    return max(floor[0], night[0]), max(floor[1], night[1])
 
 
 def _size_class(upto: float) -> float:
