@@ -164,6 +164,24 @@ def test_coverage_counts_two_way_and_measure_intervals_once():
     assert (report.intervals, report.coverage90) == (3, pytest.approx(1 / 3))
 
 
+def test_coverage_by_segment_splits_small_candidates_open_and_complete_counts():
+    final = {"a": 60, "b": 39, "c": 1}
+    snaps = [{"counted": {"a": 30, "b": 19, "c": 0}, "remaining": {"estimate": 50}, "as_of": "2024-11-05"},
+             {"counted": final, "remaining": {"estimate": 5}, "as_of": "2024-11-06"}]
+    scenario = simulate.load_scenario_dict({
+        "race": {"name": "Segments", "rule": "plurality"}, "candidates": [{"id": c} for c in final],
+        "count": snaps[-1], "snapshots": snaps, "final": {"counted": final}}, "segments")
+    p = {"a": 0.9, "b": 0.1, "c": 0.0}
+    first = make_result(snaps[0]["counted"], p, intervals={"a": (0.5, 0.7), "b": (0.3, 0.35), "c": (0.0, 0.005)})
+    last = make_result(final, p, intervals={"a": (0.6, 0.6), "b": (0.39, 0.39), "c": (0.0, 0.02)})
+    settings = {"draws": 1, "seed": 0, "call_confidence": 0.995, "uncertainty": 0.05, "tail_df": 0.0}
+    report = bt.score((scenario,), [((first, last),)], settings)
+    assert (report.intervals, report.coverage90) == (6, pytest.approx(4 / 6))
+    # c is under 2% of both counts; a and b were still open at the first and complete at the last
+    assert report.coverage90_by == {"small": (0.5, 2), "open": (0.5, 2), "complete": (1.0, 2)}
+    assert report.to_dict()["coverage90_by"]["open"] == {"coverage": 0.5, "intervals": 2}
+
+
 def test_measure_scores_one_prediction_per_snapshot():
     scenario = make_scenario({"yes": 40, "no": 60}, rule="measure")
     res = make_result({"yes": 45, "no": 55}, {"yes": 0.25, "no": 0.75}, rule="measure")

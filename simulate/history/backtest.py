@@ -30,8 +30,8 @@ from ..scenario.records import Scenario
 from .flags import compatible, snapshot_flags
 from .replay import Replay
 from .standing import RETRACT_LEVEL, RETRACTED, follow, probability
-from .scoring import (Truth, brier, called_by_day, ece, interval_hits, is_wrong, log_loss, outcome, point_claim, predicted_ids, prediction,
-                      reliability, repeats, truth, wrong_seats)
+from .scoring import (Truth, brier, called_by_day, coverage_by, ece, interval_hits, interval_segments, is_wrong, log_loss, outcome,
+                      point_claim, predicted_ids, prediction, reliability, repeats, truth, wrong_seats)
 
 DEFAULT_DRAWS = 20_000
 DEFAULT_WORKERS = 2
@@ -103,6 +103,7 @@ class BacktestReport:
     standing_called_by_release: tuple[float, ...] = ()
     standing_called_by_day: tuple[tuple[str, float], ...] = ()
     repeated_snapshots: int = 0
+    coverage90_by: dict = field(default_factory=dict)  # segment -> (coverage, intervals): scoring.interval_segments
 
     def to_dict(self) -> dict:
         r = lambda x: None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 6)  # noqa: E731
@@ -116,6 +117,7 @@ class BacktestReport:
             "brier": r(self.brier), "brier_naive": r(self.brier_naive),
             "log_loss": r(self.log_loss), "log_loss_naive": r(self.log_loss_naive),
             "ece": r(self.ece), "coverage90": r(self.coverage90), "intervals": self.intervals,
+            "coverage90_by": {k: {"coverage": r(c), "intervals": n} for k, (c, n) in self.coverage90_by.items()},
             "called_by_release": [r(x) for x in self.called_by_release],
             "reliability": [{"count": n, "predicted": r(mp), "observed": r(my)} for n, mp, my in self.reliability],
             "flags": dict(self.flags), "ties": list(self.ties),
@@ -141,7 +143,8 @@ class BacktestReport:
             f"brier         {self.brier:.4f}{naive(self.brier_naive)}",
             f"log_loss      {self.log_loss:.4f}{naive(self.log_loss_naive)}",
             f"ece           {self.ece:.4f}",
-            f"coverage90    {self.coverage90:.3f} of {self.intervals:,} final-share intervals",
+            f"coverage90    {self.coverage90:.3f} of {self.intervals:,} final-share intervals"
+            + "".join(f"; {seg} {c:.3f} of {n:,}" for seg, (c, n) in self.coverage90_by.items() if n),
             f"calls         {self.calls:,} (called or runoff), wrong {len(self.wrong_calls)}; "
             f"near calls {self.near_calls:,}, wrong {len(self.wrong_near_calls)}",
             "called by release  " + "  ".join(f"{i + 1}:{100 * x:.0f}%" for i, x in enumerate(self.called_by_release)),
@@ -298,7 +301,7 @@ def score(scenarios, runs, settings: dict, seconds: float = 0.0, retract_level: 
     events = {"withdrawn": [], "retracted": [], "wrong": []}
     standing_called: dict[int, list[bool]] = {}
     timelines = []
-    p, y, pn, covered = [], [], [], []
+    p, y, pn, covered, kinds = [], [], [], [], []
     wrong = {"calls": [], "seats": [], "near": []}
     ties, fixed, near = [], 0, 0
     called: dict[int, list[int]] = {}
@@ -331,6 +334,7 @@ def score(scenarios, runs, settings: dict, seconds: float = 0.0, retract_level: 
                 if naive is not None:
                     pn.append(prediction(naive[j], cid))
             covered += interval_hits(res, t)
+            kinds += interval_segments(res, counts[j].counted, scenario.final.counted)
     return BacktestReport(
         contests=len(scenarios), snapshots=snapshots, predictions=len(p), fixed_predictions=fixed,
         calls=calls, wrong_calls=tuple(wrong["calls"]), wrong_seats=tuple(wrong["seats"]),
@@ -344,6 +348,7 @@ def score(scenarios, runs, settings: dict, seconds: float = 0.0, retract_level: 
         withdrawn=tuple(events["withdrawn"]), retracted=tuple(events["retracted"]), wrong_standing=tuple(events["wrong"]),
         standing_called_by_release=tuple(float(np.mean(standing_called[j])) for j in sorted(standing_called)),
         standing_called_by_day=called_by_day(timelines), repeated_snapshots=repeated,
+        coverage90_by=coverage_by(covered, kinds),
     )
 
 

@@ -41,7 +41,11 @@ Metrics (over the :math:`N` predictions :math:`p_i` with outcomes :math:`y_i`)
     final share, one per (candidate, snapshot) over contests with at least
     three candidates and one per snapshot (the first candidate's) in a contest
     of two -- a measure or a two-way race, whose two intervals are
-    complementary (:math:`s_b = 1 - s_a`) and would count one event twice.
+    complementary (:math:`s_b = 1 - s_a`) and would count one event twice;
+    ``coverage90_by`` the same by segment (:func:`interval_segments`): candidates
+    under 2% of the count, the others where more ballots came, and the others where
+    none did (an interval centred on the counted share holds the final share there
+    almost whatever its width, so that segment says little about the model).
 
 Calls
     ``calls`` counts (contest, snapshot) pairs with status ``called`` or
@@ -163,6 +167,35 @@ def interval_hits(result, t: Truth) -> list[bool]:
         return []
     hits = [c.share_final.low <= s <= c.share_final.high for c, s in zip(cands, t.shares)]
     return hits[:1] if len(cands) == 2 else hits
+
+
+#: ``coverage90_by``'s segments, in the report's order.
+SEGMENTS = ("small", "open", "complete")
+#: Below this share of the count a candidate's interval is scored as ``small``.
+SMALL_SHARE = 0.02
+
+
+def interval_segments(result, counted, final) -> list[str]:
+    """The segment of each interval :func:`interval_hits` scores: ``small`` (a candidate under
+    :data:`SMALL_SHARE` of the count: write-ins, minor parties), else ``open`` (more ballots
+    came after this count) or ``complete`` (none did: the final count is this one, though
+    the night may not have known it)."""
+    k = len(result.candidates)
+    if k < 2:
+        return []
+    total = sum(counted)
+    rest = "complete" if tuple(counted) == tuple(final) else "open"
+    kinds = ["small" if total and c / total < SMALL_SHARE else rest for c in counted]
+    return kinds[:1] if k == 2 else kinds
+
+
+def coverage_by(hits, kinds) -> dict:
+    """``{segment: (coverage, intervals)}`` over :data:`SEGMENTS` (coverage nan where none)."""
+    out = {}
+    for seg in SEGMENTS:
+        h = [x for x, kind in zip(hits, kinds) if kind == seg]
+        out[seg] = (float(np.mean(h)) if h else math.nan, len(h))
+    return out
 
 
 def brier(p, y) -> float:
