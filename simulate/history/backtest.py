@@ -29,7 +29,7 @@ from ..scenario.calibration_file import check_overrides
 from ..scenario.records import Scenario
 from .flags import compatible, snapshot_flags
 from .replay import Replay
-from .standing import RETRACT_LEVEL, RETRACTED, follow, probability
+from .standing import CAUSES, RETRACT_LEVEL, RETRACTED, follow, probability, withdrawal_cause
 from .scoring import (Truth, brier, called_by_day, coverage_by, ece, interval_hits, interval_segments, is_wrong, log_loss, outcome,
                       point_claim, predicted_ids, prediction, reliability, repeats, truth, wrong_seats)
 
@@ -57,7 +57,8 @@ class WrongCall:
 class CallEvent:
     """A call dropped at release ``snapshot``: ``withdrawn`` (the release's own call is no longer
     made, the call standing meanwhile or not) or ``retracted`` (the standing call is dropped,
-    :mod:`simulate.history.standing`), with the call's probability at that release."""
+    :mod:`simulate.history.standing`), with the call's probability at that release and, for a
+    withdrawal, its ``cause`` (:func:`simulate.history.standing.withdrawal_cause`)."""
 
     kind: str
     contest: str
@@ -66,10 +67,12 @@ class CallEvent:
     call: str
     made: int  # the release that made the call
     confidence: float
+    cause: str | None = None
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "contest": self.contest, "snapshot": self.snapshot, "as_of": self.as_of,
-                "call": self.call, "made": self.made, "confidence": round(self.confidence, 6)}
+                "call": self.call, "made": self.made, "confidence": round(self.confidence, 6),
+                **({"cause": self.cause} if self.cause else {})}
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,10 @@ class BacktestReport:
     repeated_snapshots: int = 0
     coverage90_by: dict = field(default_factory=dict)  # segment -> (coverage, intervals): scoring.interval_segments
 
+    def withdrawn_by_cause(self) -> dict:
+        """``{cause: withdrawals}`` over :data:`CAUSES`."""
+        return {c: sum(e.cause == c for e in self.withdrawn) for c in CAUSES}
+
     def to_dict(self) -> dict:
         r = lambda x: None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 6)  # noqa: E731
         return {
@@ -121,7 +128,8 @@ class BacktestReport:
             "called_by_release": [r(x) for x in self.called_by_release],
             "reliability": [{"count": n, "predicted": r(mp), "observed": r(my)} for n, mp, my in self.reliability],
             "flags": dict(self.flags), "ties": list(self.ties),
-            "withdrawn": [e.to_dict() for e in self.withdrawn], "retracted": [e.to_dict() for e in self.retracted],
+            "withdrawn": [e.to_dict() for e in self.withdrawn], "withdrawn_by_cause": self.withdrawn_by_cause(),
+            "retracted": [e.to_dict() for e in self.retracted],
             "wrong_standing": [w.to_dict() for w in self.wrong_standing],
             "standing_called_by_release": [r(x) for x in self.standing_called_by_release],
             "standing_called_by_day": [{"by": label, "called": r(x)} for label, x in self.standing_called_by_day],
@@ -151,7 +159,10 @@ class BacktestReport:
             "flags         " + ", ".join(f"{k} {v}" for k, v in self.flags.items()),
             "standing      called by release  " + "  ".join(f"{i + 1}:{100 * x:.0f}%"
                                                           for i, x in enumerate(self.standing_called_by_release))
-            + f"; withdrawn {len(self.withdrawn)}, retracted {len(self.retracted)}, wrong {len(self.wrong_standing)}",
+            + f"; withdrawn {len(self.withdrawn)}"
+            + (" (" + ", ".join(f"{c.replace('_', ' ')} {n}" for c, n in self.withdrawn_by_cause().items() if n) + ")"
+               if self.withdrawn else "")
+            + f", retracted {len(self.retracted)}, wrong {len(self.wrong_standing)}",
             "standing      called by " + "  ".join(f"{label}:{100 * x:.0f}%" for label, x in self.standing_called_by_day),
             "",
         ]
@@ -169,7 +180,7 @@ class BacktestReport:
                               ("Standing calls retracted", self.retracted)):
             lines.append(f"{title}:" if events else f"{title}: none.")
             lines += [f"  {e.contest}, release {e.snapshot + 1} ({e.as_of}): {e.call}, made at release {e.made + 1}, "
-                      f"now {100 * e.confidence:.2f}%" for e in events]
+                      f"now {100 * e.confidence:.2f}%" + (f" ({e.cause.replace('_', ' ')})" if e.cause else "") for e in events]
         if self.wrong_standing:
             lines.append("Standing calls the final count contradicts:")
             lines += [f"  {w.contest}, release {w.snapshot + 1} ({w.as_of}): {w.call} ({100 * w.confidence:.2f}%); "
@@ -366,10 +377,11 @@ def _standing_calls(scenario: Scenario, results, t: Truth, retract_level: float,
         previous = results[j - 1].call if j else None
         if previous is not None and previous.status in ("called", "runoff") and res.call.status in ("too_close", "too_early"):
             kept = call if call is not None else before
+            p_kept = probability(kept, res) if kept is not None else 0.0
             events["withdrawn"].append(CallEvent("withdrawn", scenario.race.name, j, res.as_of,
                                                  _describe_call(previous.status, previous.outcome, previous.winners, names),
-                                                 kept.release if kept is not None else j - 1,
-                                                 probability(kept, res) if kept is not None else 0.0))
+                                                 kept.release if kept is not None else j - 1, p_kept,
+                                                 withdrawal_cause(res, p_kept)))
         if event == RETRACTED and before is not None:
             events["retracted"].append(CallEvent("retracted", scenario.race.name, j, res.as_of,
                                                  _describe_call(before.status, before.outcome, before.winners, names),
