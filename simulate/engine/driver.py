@@ -86,17 +86,15 @@ class Tally:
         none of the rest, the counted share in draws with no ballots left -- is inside it,
         where interpolating within the bin could leave it out.  When every draw falls in one
         bin, the draws' mean at both ends (:meth:`share_quantile`)."""
-        counts = self.hist[j]
-        if counts[0] == 0 and counts[-1] == 0 and np.count_nonzero(counts) == 1:
-            mean = float(self.share_sum[j] / self.draws)
-            return mean, mean
-        cum = np.cumsum(counts)
-        nbins = counts.shape[0] - 2
+        one = self._one_share(j)
+        if one is not None:
+            return one, one
+        cum = np.cumsum(self.hist[j])
+        nbins = self.hist.shape[1] - 2
         lo_bin = int(np.searchsorted(cum, 0.5 * (1.0 - level) * self.draws, side="left"))
         hi_bin = int(np.searchsorted(cum, 0.5 * (1.0 + level) * self.draws, side="left"))
-        edge = lambda b: float(self.hist_low[j] + b / self.hist_scale[j])  # noqa: E731 - lower edge of inner bin b
-        low = float(self.share_min[j]) if lo_bin == 0 else max(edge(lo_bin - 1), self._low_bound(j))
-        high = float(self.share_max[j]) if hi_bin >= nbins + 1 else min(edge(hi_bin), self._high_bound(j))
+        low = float(self.share_min[j]) if lo_bin == 0 else max(self._edge(j, lo_bin - 1), self._low_bound(j))
+        high = float(self.share_max[j]) if hi_bin >= nbins + 1 else min(self._edge(j, hi_bin), self._high_bound(j))
         return min(max(low, 0.0), 1.0), min(max(high, low, 0.0), 1.0)
 
     def share_quantile(self, j: int, q: float) -> float:
@@ -105,20 +103,29 @@ class Tally:
         outside the histogram's range). When every draw falls in one bin, the draws' mean
         (a share that is the same in every draw, 0 say, reads exactly that, not a point
         of the bin)."""
+        one = self._one_share(j)
+        if one is not None:
+            return one
+        return float(min(max(self._binned_quantile(j, q), self._low_bound(j)), self._high_bound(j)))
+
+    def _one_share(self, j: int) -> float | None:
+        """The draws' mean when every draw of row ``j`` falls in one inner bin, else ``None``."""
         counts = self.hist[j]
         if counts[0] == 0 and counts[-1] == 0 and np.count_nonzero(counts) == 1:
             return float(self.share_sum[j] / self.draws)
-        return float(min(max(self._binned_quantile(j, q), self._low_bound(j)), self._high_bound(j)))
+        return None
+
+    def _edge(self, j: int, b: float) -> float:
+        """Lower edge of inner bin ``b`` of row ``j`` (fractional ``b``: a point within it)."""
+        return float(self.hist_low[j] + b / self.hist_scale[j])
 
     def _low_bound(self, j: int) -> float:
         inner = np.flatnonzero(self.hist[j, 1:-1])
-        edge = self.hist_low[j] + inner[0] / self.hist_scale[j] if inner.size else np.inf
-        return min(float(self.share_min[j]), float(edge))
+        return min(float(self.share_min[j]), self._edge(j, inner[0]) if inner.size else np.inf)
 
     def _high_bound(self, j: int) -> float:
         inner = np.flatnonzero(self.hist[j, 1:-1])
-        edge = self.hist_low[j] + (inner[-1] + 1) / self.hist_scale[j] if inner.size else -np.inf
-        return max(float(self.share_max[j]), float(edge))
+        return max(float(self.share_max[j]), self._edge(j, inner[-1] + 1) if inner.size else -np.inf)
 
     def _binned_quantile(self, j: int, q: float) -> float:
         counts = self.hist[j]
@@ -126,14 +133,13 @@ class Tally:
         cum = np.cumsum(counts)
         idx = int(np.searchsorted(cum, target, side="left"))
         nbins = counts.shape[0] - 2
-        edge = lambda b: self.hist_low[j] + b / self.hist_scale[j]  # noqa: E731 - lower edge of inner bin b
         if idx == 0:
-            return float(max(edge(0), 0.0))
+            return max(self._edge(j, 0), 0.0)
         if idx >= nbins + 1:
-            return float(min(edge(nbins), 1.0))
+            return min(self._edge(j, nbins), 1.0)
         before = cum[idx - 1]
         frac = (target - before) / counts[idx] if counts[idx] else 0.0
-        return float(min(max(edge(idx - 1 + frac), 0.0), 1.0))
+        return min(max(self._edge(j, idx - 1 + frac), 0.0), 1.0)
 
 
 def _symmetric(pairs: np.ndarray) -> np.ndarray:

@@ -20,8 +20,8 @@ already been, a lower bound on what they will be (a contest still growing has no
 finished growing).  The floor is only ever raised, so the night's evidence can delay a
 call, never hasten one.
 
-Raising the median matters for the probabilities and the 90% intervals, not for the
-calls (which the high end bounds): in Minnesota 2020, with absentee ballots accepted
+Raising the median matters mostly for the probabilities and the 90% intervals (the
+calls, which the high end bounds, were unchanged on both Minnesota histories): in Minnesota 2020, with absentee ballots accepted
 for seven days after election day, a congressional district whose precincts had all
 reported by 04:00 on November 4 was estimated to have 512 ballots to come, when
 18,524 came; tonight's contests complete since the evening had already grown by
