@@ -178,8 +178,27 @@ def test_coverage_by_segment_splits_small_candidates_open_and_complete_counts():
     report = bt.score((scenario,), [((first, last),)], settings)
     assert (report.intervals, report.coverage90) == (6, pytest.approx(4 / 6))
     # c is under 2% of both counts; a and b were still open at the first and complete at the last
-    assert report.coverage90_by == {"small": (0.5, 2), "open": (0.5, 2), "complete": (1.0, 2)}
+    by = report.coverage90_by
+    assert {k: by[k] for k in ("small", "open", "complete")} == {"small": (0.5, 2), "open": (0.5, 2), "complete": (1.0, 2)}
+    assert by["revised"][1] == 0 and math.isnan(by["revised"][0])
     assert report.to_dict()["coverage90_by"]["open"] == {"coverage": 0.5, "intervals": 2}
+
+
+def test_a_candidate_whose_final_tally_is_below_the_count_is_scored_as_revised():
+    # b's 41 counted votes were corrected down to 39: no further ballots can bring it there
+    final = {"a": 60, "b": 39, "c": 1}
+    snaps = [{"counted": {"a": 30, "b": 41, "c": 0}, "remaining": {"estimate": 30}, "as_of": "2024-11-05"}]
+    scenario = simulate.load_scenario_dict({
+        "race": {"name": "Revised", "rule": "plurality"}, "candidates": [{"id": c} for c in final],
+        "count": snaps[-1], "snapshots": snaps, "final": {"counted": final}}, "revised")
+    res = make_result(snaps[0]["counted"], {"a": 0.6, "b": 0.4, "c": 0.0},
+                      intervals={"a": (0.55, 0.65), "b": (0.40, 0.45), "c": (0.0, 0.02)})
+    report = bt.score((scenario,), [((res,),)], {"draws": 1, "seed": 0, "call_confidence": 0.995,
+                                                 "uncertainty": 0.05, "tail_df": 0.0})
+    by = report.coverage90_by
+    # a is open (held), b revised (its final 0.39 under its interval), c small (held)
+    assert (by["open"], by["revised"], by["small"]) == ((1.0, 1), (0.0, 1), (1.0, 1))
+    assert report.coverage90 == pytest.approx(2 / 3)
 
 
 def test_measure_scores_one_prediction_per_snapshot():

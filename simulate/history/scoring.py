@@ -43,9 +43,12 @@ Metrics (over the :math:`N` predictions :math:`p_i` with outcomes :math:`y_i`)
     of two -- a measure or a two-way race, whose two intervals are
     complementary (:math:`s_b = 1 - s_a`) and would count one event twice;
     ``coverage90_by`` the same by segment (:func:`interval_segments`): candidates
-    under 2% of the count, the others where more ballots came, and the others where
+    under 2% of the count, the others where more ballots came, the others where
     none did (an interval centred on the counted share holds the final share there
-    almost whatever its width, so that segment says little about the model).
+    almost whatever its width, so that segment says little about the model), and
+    candidates whose final tally ended *below* the one counted (a later correction of
+    the count: no draw of further ballots can hold it, so that segment is the share of
+    misses owed to revisions rather than to the late ballots).
 
 Calls
     ``calls`` counts (contest, snapshot) pairs with status ``called`` or
@@ -170,22 +173,24 @@ def interval_hits(result, t: Truth) -> list[bool]:
 
 
 #: ``coverage90_by``'s segments, in the report's order.
-SEGMENTS = ("small", "open", "complete")
+SEGMENTS = ("small", "open", "complete", "revised")
 #: Below this share of the count a candidate's interval is scored as ``small``.
 SMALL_SHARE = 0.02
 
 
 def interval_segments(result, counted, final) -> list[str]:
-    """The segment of each interval :func:`interval_hits` scores: ``small`` (a candidate under
-    :data:`SMALL_SHARE` of the count: write-ins, minor parties), else ``open`` (more ballots
-    came after this count) or ``complete`` (none did: the final count is this one, though
-    the night may not have known it)."""
+    """The segment of each interval :func:`interval_hits` scores: ``revised`` (the candidate's
+    final tally is below this count's: the count was corrected later), else ``small`` (a
+    candidate under :data:`SMALL_SHARE` of the count: write-ins, minor parties), else ``open``
+    (more ballots came after this count) or ``complete`` (none did: the final count is this
+    one, though the night may not have known it)."""
     k = len(result.candidates)
     if k < 2:
         return []
     total = sum(counted)
     rest = "complete" if tuple(counted) == tuple(final) else "open"
-    kinds = ["small" if total and c / total < SMALL_SHARE else rest for c in counted]
+    kinds = ["revised" if f < c else "small" if total and c / total < SMALL_SHARE else rest
+             for c, f in zip(counted, final)]
     return kinds[:1] if k == 2 else kinds
 
 
