@@ -445,7 +445,7 @@ def test_standing_calls_withdrawn_and_retracted_are_listed_by_contest_and_releas
     assert "Hand-made, release 3 (r3): A elected, made at release 1, now 60.00%" in text
     assert "withdrawn 1 (below level 1), retracted 1, wrong 3" in text
     assert "now 99.00% (below level)" in text
-    assert data["withdrawn_by_cause"] == {"held": 0, "monte_carlo": 0, "below_level": 1}
+    assert data["withdrawn_by_cause"] == {"held": 0, "late_swing": 0, "monte_carlo": 0, "below_level": 1}
     # A lower retraction level keeps the call through the 0.6 release.
     lenient = bt.score((scenario,), [((a_wins, dip, gone, a_wins),)], settings, retract_level=0.5)
     assert lenient.retracted == () and lenient.standing_called_by_release == (1.0, 1.0, 1.0, 1.0)
@@ -456,10 +456,12 @@ def test_a_withdrawal_says_whether_a_hold_the_monte_carlo_bound_or_the_probabili
     called = make_result(counted, {"a": 0.999, "b": 0.001}, status="called", outcome="winner", winners=("a",))
     bound = make_result(counted, {"a": 0.997, "b": 0.003})  # too_close at 0.997: only the bound withheld it
     held = make_result(counted, {"a": 0.999, "b": 0.001}, status="too_early")
+    swing = dataclasses.replace(make_result(counted, {"a": 0.999, "b": 0.001}), extra={"late_swing_check": True})
     settings = {"draws": 1, "seed": 0, "call_confidence": 0.995, "uncertainty": 0.05, "tail_df": 0.0}
-    report = bt.score((make_scenario({"a": 60, "b": 40}, snapshots=4),), [((called, bound, called, held),)], settings)
-    assert [(e.snapshot, e.cause) for e in report.withdrawn] == [(1, "monte_carlo"), (3, "held")]
-    assert report.withdrawn_by_cause() == {"held": 1, "monte_carlo": 1, "below_level": 0}
+    report = bt.score((make_scenario({"a": 60, "b": 40}, snapshots=6),), [((called, bound, called, held, called, swing),)],
+                      settings)
+    assert [(e.snapshot, e.cause) for e in report.withdrawn] == [(1, "monte_carlo"), (3, "held"), (5, "late_swing")]
+    assert report.withdrawn_by_cause() == {"held": 1, "late_swing": 1, "monte_carlo": 1, "below_level": 0}
 
 
 def test_called_by_day_is_the_standing_share_at_the_end_of_the_night_and_of_each_day():

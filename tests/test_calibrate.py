@@ -92,7 +92,7 @@ def test_file_round_trip(tmp_path, fake_grid):
 
 @pytest.mark.parametrize("text, message", [
     ("uncertainty: 0.03\ntail_df: 0\nspread: 2\n", "spread: unknown key (allowed: uncertainty, tail_df, early_count, "
-     "fitted_on, tail_df_from, criterion, call_confidence, min_coverage, draws, seed, feasible, metrics, grid)"),
+     "late_swing, fitted_on, tail_df_from, criterion, call_confidence, min_coverage, draws, seed, feasible, metrics, grid)"),
     ("tail_df: 0\n", "uncertainty: is required"),
     ("uncertainty: 0.03\ntail_df: 1\n", "tail_df: must be 0 (normal errors) or between 2 and 1000, got 1"),
     ("uncertainty: high\ntail_df: 0\n", "uncertainty: must be a number, got 'high'"),

@@ -33,29 +33,37 @@ def test_primary_is_not_called_for_lacey(capsys):
     assert lacey["share_final"]["low"] < 0.487 < lacey["share_final"]["high"]  # her final share
 
 
-def with_la_calibration(tmp_path, name="la-da-2020-general.yaml"):
-    """The scenario with LA County's own fit (``model.calibration``) instead of the pooled defaults."""
+def with_la_calibration(tmp_path, name="la-da-2020-general.yaml", late_swing=None):
+    """The scenario with LA County's own fit (``model.calibration``) instead of the pooled defaults
+    (and ``model.late_swing`` when given)."""
     from pathlib import Path
 
     root = Path("scenarios").resolve()
     text = (root / name).read_text(encoding="utf-8")
     path = tmp_path / name
-    path.write_text(text + f"model:\n  calibration: {root / 'calibration' / 'la-county-2024-primary.yaml'}\n",
+    extra = "" if late_swing is None else f"  late_swing: {late_swing}\n"
+    path.write_text(text + f"model:\n  calibration: {root / 'calibration' / 'la-county-2024-primary.yaml'}\n{extra}",
                     encoding="utf-8")
     return str(path)
 
 
-def test_general_favours_gascon_and_la_county_fit_calls_it(tmp_path, capsys):
+def test_general_favours_gascon_and_la_county_fit_is_sure_but_the_late_swing_check_waits(tmp_path, capsys):
     # The pooled defaults hedge for count orders seen elsewhere (a 16-point swing in North
     # Carolina 2020): on the morning after, Lacey needing 67% of the rest is not yet 99.5% out.
     out = run_json(capsys, "scenarios/la-da-2020-general.yaml")
     gascon = next(c for c in out["candidates"] if c["id"] == "gascon")
     assert out["call"]["status"] == "too_close" and out["leader"] == "gascon"
     assert 0.97 < gascon["p_outright"] < 0.995
-    # LA County's own fit (its 2024 primary) is sharper on an LA count and calls it
+    # LA County's own fit (its 2024 primary) is sharper on an LA count: 99.5% sure. But with the
+    # remaining vote at its high end (1,000,000) Lacey needs 60.6% of it, a swing of 0.58 logits,
+    # within the 0.628 LA's own late ballots reached: no call yet, the probability kept
     out = run_json(capsys, with_la_calibration(tmp_path))
+    assert out["call"]["status"] == "too_close" and out["call"]["confidence"] >= 0.995
+    assert "late swing of 0.58 logits" in out["call"]["sentence"] and out["late_swing_check"] is True
+    # without the check the same fit calls it
+    out = run_json(capsys, with_la_calibration(tmp_path, late_swing=0))
     assert out["call"]["status"] == "called" and out["call"]["winners"] == ["gascon"]
-    assert out["call"]["level"] == 0.995 and out["call"]["confidence"] >= 0.995
+    assert out["call"]["level"] == 0.995 and out["call"]["confidence"] >= 0.995 and "late_swing_check" not in out
 
 
 def test_draws_and_seed_override(capsys):
@@ -68,7 +76,7 @@ def test_table_and_sentence(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "George Gascón" in text and "p_win" in text and "final share (90%)" in text
     assert "Too close to call: George Gascón wins outright with a 9" in text
-    assert main(["run", with_la_calibration(tmp_path), "--draws", "50000"]) == 0
+    assert main(["run", with_la_calibration(tmp_path, late_swing=0), "--draws", "50000"]) == 0
     assert "Called: George Gascón wins outright" in capsys.readouterr().out
 
 
@@ -115,7 +123,7 @@ def test_precision_draws_until_target(tmp_path, capsys):
 
 
 def test_precision_stops_when_the_call_is_settled(tmp_path, capsys):
-    out = run_json(capsys, with_la_calibration(tmp_path), "--precision", "0.00001", "--until-called")
+    out = run_json(capsys, with_la_calibration(tmp_path, late_swing=0), "--precision", "0.00001", "--until-called")
     assert out["draws"] == 1_048_576 and out["call"]["status"] == "called"
     assert out["precision"]["stopped"] in ("called", "precision")
 

@@ -124,6 +124,7 @@ def test_calibrate_pooled_by_late_shifts_fits_each_fold_on_the_others(tmp_path, 
 def test_pooled_shift_fit_scores_each_election_at_the_fit_without_it():
     from simulate.history.pooled import pooled_shift_fit
     from simulate.model.late_shift_fit import fit_elections, shift_records
+    from simulate.model.late_swing import fit_late_swing, late_swings
 
     scenarios = load_history(GENERAL, "general", remaining="hindsight").scenarios
     primary = load_history(GENERAL.parent.parent / "primary" / "timeframes.json", "primary",
@@ -132,9 +133,11 @@ def test_pooled_shift_fit_scores_each_election_at_the_fit_without_it():
     calibration, folds, pooled = pooled_shift_fit(elections, draws=500, workers=1)
     for fold, held in zip(folds, ("first", "second", "third")):
         alone = fit_elections({e.name: shift_records(e.scenarios) for e in elections if e.name != held})
+        swing = fit_late_swing({e.name: late_swings(e.scenarios) for e in elections if e.name != held})
         assert fold.held_out == held and fold.chosen == {"uncertainty": alone.uncertainty, "tail_df": alone.tail_df,
-                                                         "early_count": alone.early_count}
+                                                         "early_count": alone.early_count, "late_swing": swing}
     assert calibration.uncertainty == pooled.uncertainty and set(pooled.scales) == {"first", "second", "third"}
+    assert calibration.late_swing == fit_late_swing({e.name: late_swings(e.scenarios) for e in elections}) > 0
 
 
 def test_folds_text_gives_the_calls_by_night_day_1_and_day_7():

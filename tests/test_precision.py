@@ -117,7 +117,7 @@ def test_the_call_at_a_later_look_uses_the_sequential_bound():
     scenario = simulate.load_scenario_dict(
         scenario_dict(race={"name": "Two-way", "rule": "plurality"},
                       count={"counted": {"a": 5020, "b": 4980}, "remaining": {"estimate": 5000, "low": 4000, "high": 6000}},
-                      model={"uncertainty": 0.04}, simulation={"draws": n, "seed": 7, "call_confidence": level}), "level")
+                      model={"uncertainty": 0.04, "late_swing": 0}, simulation={"draws": n, "seed": 7, "call_confidence": level}), "level")
     # The level must leave the probability reachable: these are the same draws as the probe.
     adaptive = run(scenario, precision=0.0002, threads=1)
     assert adaptive.draws == n and max(c.p_win for c in adaptive.candidates) == p

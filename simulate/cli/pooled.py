@@ -108,7 +108,8 @@ def _run_shifts(args) -> int:
 
 
 def shift_text(c, folds, shifts, out: str) -> str:
-    lines = [f"pooled fit: uncertainty {c.uncertainty:g}, tail_df {c.tail_df:g}, early_count {c.early_count:g} -> {out}",
+    swing = "" if c.late_swing is None else f", late_swing {c.late_swing:g}"
+    lines = [f"pooled fit: uncertainty {c.uncertainty:g}, tail_df {c.tail_df:g}, early_count {c.early_count:g}{swing} -> {out}",
              f"  {c.tail_df_from}", ""]
     if not folds:
         return "\n".join(lines + ["(not backtested: --no-backtest, or fewer than three elections to leave one out)"])
@@ -117,7 +118,8 @@ def shift_text(c, folds, shifts, out: str) -> str:
              f"{'cov90':>6} {'calls':>6} {'failures':>8}  called by night, day 1, day 7"]
     for f in folds:
         g = f.figures
-        chosen = f"u {f.chosen['uncertainty']:g} t {f.chosen['tail_df']:g} e {f.chosen['early_count']:g}"
+        chosen = f"u {f.chosen['uncertainty']:g} t {f.chosen['tail_df']:g} e {f.chosen['early_count']:g}" + \
+            (f" s {f.chosen['late_swing']:g}" if "late_swing" in f.chosen else "")
         naive = "-" if g.brier_naive is None else f"{g.brier_naive:.4f}"
         lines.append(f"{f.held_out:<24} {chosen:<28} {g.brier:>7.4f} {naive:>7} {g.log_loss:>8.4f} {g.ece:>7.4f} "
                      f"{g.coverage90:>6.3f} {g.calls:>6} {g.failures:>8}  {_by_day(g.called_by_day)}")

@@ -142,7 +142,7 @@ class BacktestReport:
         naive = lambda x: "" if x is None else f"   (zero-uncertainty model: {x:.4f})"  # noqa: E731
         lines = [
             f"Backtest of {self.contests} contests, {self.snapshots} snapshots "
-            f"(uncertainty {s['uncertainty']}, tail_df {s['tail_df']}, early_count {s.get('early_count', '-')}; "
+            f"(uncertainty {s['uncertainty']}, tail_df {s['tail_df']}, early_count {s.get('early_count', '-')}, late_swing {s.get('late_swing', '-')}; "
             f"{s['draws']:,} draws, seed {s['seed']}, "
             f"call level {s['call_confidence']})",
             "",
@@ -243,7 +243,7 @@ def backtest(scenarios, *, draws: int = DEFAULT_DRAWS, seed: int = 0, call_confi
     call_confidence : float
         The call level, replacing each scenario's ``simulation.call_confidence``.
     model_overrides : dict, optional
-        ``uncertainty``, ``tail_df`` and/or ``early_count`` replacing each scenario's model settings.
+        ``uncertainty``, ``tail_df``, ``early_count`` and/or ``late_swing`` replacing each scenario's model settings.
     workers : int, optional
         Contests simulated at once, in threads (default 2), each simulation on one
         kernel thread; 1 runs them one after another.
@@ -273,7 +273,8 @@ def backtest(scenarios, *, draws: int = DEFAULT_DRAWS, seed: int = 0, call_confi
     settings = {"draws": draws, "seed": seed, "call_confidence": call_confidence,
                 "uncertainty": overrides.get("uncertainty", "per scenario"),
                 "tail_df": overrides.get("tail_df", "per scenario"),
-                "early_count": overrides.get("early_count", "per scenario")}
+                "early_count": overrides.get("early_count", "per scenario"),
+                "late_swing": overrides.get("late_swing", "per scenario")}
     if dask is not None:
         settings["dask"] = {"scheduler": scheduler, "workers": dask.workers, "chunks": dask.chunks,
                             "overhead": round(dask.overhead, 4), "warm_up_seconds": round(dask.warm_seconds, 2)}

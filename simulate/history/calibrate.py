@@ -22,7 +22,9 @@ the shares (coverage well under 90%) kept out of wrong calls by heavy tails.
 The result is written as a calibration file (:mod:`simulate.scenario.calibration_file`),
 which ``racecall backtest --calibration FILE`` and a scenario's
 ``model.calibration`` read.  ``early_count`` is only searched when a grid for
-it is given (the default keeps each scenario's).
+it is given (the default keeps each scenario's).  ``late_swing`` is the history's own
+(:func:`simulate.model.late_swing.fit_late_swing` on its late swings alone), used at every
+grid point; with fewer than 20 usable swings each scenario keeps its own.
 """
 
 from __future__ import annotations
@@ -77,12 +79,14 @@ def calibrate(scenarios, *, fitted_on=(), criterion: str = "log_loss", uncertain
         except ValueError as exc:
             raise RacecallError(f"cannot estimate tail_df: {exc}; give --tail-df values") from None
         tail_dfs, tail_df_from = (estimate.tail_df,), estimate.describe()
+    swing = _late_swing(scenarios)
     grid, best, best_key = [], None, None
     for early in early_counts:
         for tail_df in tail_dfs:
             for u in uncertainties:
                 overrides = check_overrides({"uncertainty": u, "tail_df": tail_df,
-                                             **({} if early is None else {"early_count": early})})
+                                             **({} if early is None else {"early_count": early}),
+                                             **({} if swing is None else {"late_swing": swing})})
                 report = backtest(scenarios, draws=draws, seed=seed, call_confidence=call_confidence,
                                   model_overrides=overrides, workers=workers, naive=False, scheduler=_client)
                 point = _point(overrides, report)
@@ -95,10 +99,21 @@ def calibrate(scenarios, *, fitted_on=(), criterion: str = "log_loss", uncertain
                     best, best_key = (overrides, report), key
     overrides, report = best
     return Calibration(uncertainty=overrides["uncertainty"], tail_df=overrides["tail_df"],
-                       early_count=overrides.get("early_count"), fitted_on=tuple(str(f) for f in fitted_on),
+                       early_count=overrides.get("early_count"), late_swing=swing, fitted_on=tuple(str(f) for f in fitted_on),
                        criterion=criterion, call_confidence=call_confidence, min_coverage=min_coverage,
                        draws=draws, seed=seed, tail_df_from=tail_df_from,
                        feasible=not best_key[0], metrics=_metrics(report), grid=tuple(grid))
+
+
+def _late_swing(scenarios) -> float | None:
+    """The history's own late swing (:func:`simulate.model.late_swing.fit_late_swing`), or None
+    (the scenarios' own setting) when it has too few usable swings."""
+    from ..model.late_swing import fit_late_swing, late_swings
+
+    try:
+        return fit_late_swing({"history": late_swings(scenarios)})
+    except ValueError:
+        return None
 
 
 def _point(overrides: dict, report: BacktestReport) -> dict:

@@ -132,21 +132,23 @@ def pooled_shift_fit(elections: Sequence[Election], *, draws: int = DEFAULT_DRAW
     ``backtest_folds`` False fits only; the folds are empty then, and with fewer than three
     elections (a fold fits on the others, and a fit needs two)."""
     from ..model.late_shift_fit import fit_elections, shift_records
+    from ..model.late_swing import fit_late_swing, late_swings
 
     names = [e.name for e in elections]
     if len(set(names)) != len(names) or len(names) < 2:
         raise RacecallError(f"a late-shift fit needs at least two elections with distinct names, got {names}")
     records = {e.name: shift_records(e.scenarios) for e in elections}
+    swings = {e.name: late_swings(e.scenarios) for e in elections}
     try:
-        fits = {None: fit_elections(records)}
+        fits = {None: _Fitted(fit_elections(records), fit_late_swing(swings))}
         for held in names if len(names) >= 3 and backtest_folds else ():  # a fold fits on two or more
-            fits[held] = fit_elections({n: r for n, r in records.items() if n != held})
+            fits[held] = _Fitted(fit_elections({n: r for n, r in records.items() if n != held}),
+                                   fit_late_swing({n: s for n, s in swings.items() if n != held}))
     except ValueError as exc:
         raise RacecallError(f"cannot fit the late shifts: {exc}") from None
 
     def figures(e: Election, fit) -> Figures:
-        overrides = check_overrides({"uncertainty": fit.uncertainty, "tail_df": fit.tail_df,
-                                     "early_count": fit.early_count})
+        overrides = check_overrides(fit.overrides)
         report = backtest(e.scenarios, draws=draws, seed=seed, call_confidence=call_confidence,
                           model_overrides=overrides, workers=workers, naive=True, scheduler=scheduler)
         out = Figures.of(report)
@@ -154,19 +156,33 @@ def pooled_shift_fit(elections: Sequence[Election], *, draws: int = DEFAULT_DRAW
             progress({"election": e.name, **overrides, **out.to_dict()})
         return out
 
-    folds = tuple(Fold(e.name, {"uncertainty": fits[e.name].uncertainty, "tail_df": fits[e.name].tail_df,
-                                "early_count": fits[e.name].early_count}, True, figures(e, fits[e.name]))
+    folds = tuple(Fold(e.name, fits[e.name].overrides, True, figures(e, fits[e.name]))
                   for e in elections if e.name in fits)
-    pooled = fits[None]
-    metrics = {e.name: figures(e, pooled).to_dict() for e in elections} if score_pooled else {}
+    metrics = {e.name: figures(e, fits[None]).to_dict() for e in elections} if score_pooled else {}
+    pooled = fits[None].shifts
     calibration = Calibration(
         uncertainty=pooled.uncertainty, tail_df=pooled.tail_df, early_count=pooled.early_count,
+        late_swing=fits[None].late_swing,
         fitted_on=tuple(names), criterion="late-shift likelihood", call_confidence=call_confidence, min_coverage=None,
         draws=draws, seed=seed, tail_df_from=(f"predictive Student-t of a new election: within-election tail_df "
                                               f"{pooled.within_tail_df:g}, election scales "
                                               + ", ".join(f"{n} {u:.4f}" for n, u in pooled.scales.items())),
         feasible=bool(folds) and all(f.figures.failures == 0 for f in folds), metrics=metrics)
     return calibration, folds, pooled
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """A fold's settings: the late-shift fit and the late swing (:mod:`simulate.model.late_swing`)."""
+
+    shifts: object  # simulate.model.late_shift_fit.ShiftFit
+    late_swing: float
+
+    @property
+    def overrides(self) -> dict:
+        s = self.shifts
+        return {"uncertainty": s.uncertainty, "tail_df": s.tail_df, "early_count": s.early_count,
+                "late_swing": self.late_swing}
 
 
 def grid_points(uncertainties, tail_dfs, early_counts) -> list[dict]:

@@ -249,9 +249,10 @@ def point_claim(result, level: float, seats: int = 1) -> tuple[Claim, float] | N
     probability, or ``None``.
 
     ``seats``: the plurality race's seats.  A runoff certain with its pair open
-    (status ``runoff``) is not emulated.
+    (status ``runoff``) is not emulated, nor a call the late-swing check withholds (more
+    draws would not make it: :mod:`simulate.model.late_swing`).
     """
-    if result.call.status == "too_early":
+    if result.call.status == "too_early" or result.extra.get("late_swing_check"):
         return None
     cands = result.candidates
     if result.rule == "measure":

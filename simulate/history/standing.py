@@ -210,15 +210,18 @@ def follow(results, *, retract_level: float = RETRACT_LEVEL, entry=None, seats: 
 
 
 #: Why a release's own call was not made again while a call stood (:func:`withdrawal_cause`).
-CAUSES = ("held", "monte_carlo", "below_level")
+CAUSES = ("held", "late_swing", "monte_carlo", "below_level")
 
 
 def withdrawal_cause(result, probability: float) -> str:
     """Why ``result``'s release did not make the call again, ``probability`` the call's under it:
     ``held`` (``too_early``: too little counted, or a hold on a corrected or fresh count),
-    ``monte_carlo`` (the probability still at the level, withheld only by the bound on the
+    ``late_swing`` (the probability at the level, but a late swing no larger than
+    ``model.late_swing`` would overturn the count: :mod:`simulate.model.late_swing`), ``monte_carlo`` (the probability still at the level, withheld only by the bound on the
     simulation's error: more draws would make it) or ``below_level`` (it fell under the level;
     the call stands above the retraction level all the same)."""
     if result.call.status == "too_early":
         return "held"
-    return "monte_carlo" if probability >= result.call.level else "below_level"
+    if probability < result.call.level:
+        return "below_level"
+    return "late_swing" if result.extra.get("late_swing_check") else "monte_carlo"

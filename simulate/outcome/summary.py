@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ..engine.driver import Tally
+from ..model.late_swing import swing_hold
 from ..model.lump import threshold_fraction
 from ..scenario.centre import counted_fraction
 from ..scenario.corrections import held
@@ -108,7 +109,9 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int, z: floa
     too_early = total == 0 or fraction < scenario.simulation.min_counted_fraction
     too_early = too_early or held(scenario, count) or False
     settled = count.remaining.exact and count.remaining.estimate == 0
-    call = make_call(race.rule, race.seats, ids, names, tally, scenario.simulation.call_confidence, too_early, settled, z)
+    withheld = None if too_early else swing_hold(scenario, count)
+    call = make_call(race.rule, race.seats, ids, names, tally, scenario.simulation.call_confidence, too_early, settled, z,
+                     withheld)
     return RaceResult(
         race=race.name, rule=race.rule, as_of=count.as_of, draws=n, seed=seed,
         leader=ids[leader] if leader is not None else None,
@@ -122,5 +125,6 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int, z: floa
         call=call,
         remaining=remaining_json(count),
         extra={**margin, **({"count_corrected": count.corrected} if count.corrected else {}),
-               **({"held": True} if isinstance(too_early, str) else {})},
+               **({"held": True} if isinstance(too_early, str) else {}),
+               **({"late_swing_check": True} if withheld and call.status == "too_close" else {})},
     )

@@ -2,12 +2,13 @@
 
 Written by ``racecall calibrate`` (:mod:`simulate.history.calibrate`); read by
 ``racecall backtest --calibration FILE`` and by a scenario's
-``model.calibration: FILE``.  Only ``uncertainty``, ``tail_df`` and
-``early_count`` are settings; the other keys record how they were found::
+``model.calibration: FILE``.  Only ``uncertainty``, ``tail_df``, ``early_count`` and
+``late_swing`` are settings; the other keys record how they were found::
 
     uncertainty: 0.04
     tail_df: 4.0
     early_count: 0.05
+    late_swing: 1.2
     fitted_on: [primary/timeframes.json]
     criterion: log_loss
     call_confidence: 0.995
@@ -31,8 +32,8 @@ from .yaml_text import read_yaml_file
 MAX_CALIBRATION_BYTES = 20_000_000
 
 #: The model settings a calibration (or a backtest's overrides) may set.
-MODEL_OVERRIDES = ("uncertainty", "tail_df", "early_count")
-FILE_KEYS = ("uncertainty", "tail_df", "early_count", "fitted_on", "tail_df_from", "criterion", "call_confidence",
+MODEL_OVERRIDES = ("uncertainty", "tail_df", "early_count", "late_swing")
+FILE_KEYS = ("uncertainty", "tail_df", "early_count", "late_swing", "fitted_on", "tail_df_from", "criterion", "call_confidence",
              "min_coverage", "draws", "seed", "feasible", "metrics", "grid")
 
 
@@ -50,6 +51,8 @@ def override_problem(key: str, value) -> str | None:
         return f"must be 0 (normal errors) or between 2 and 1000, got {value}"
     if key == "early_count" and not 0.0 <= value <= 1.0:
         return f"must be in [0, 1], got {value}"
+    if key == "late_swing" and not 0.0 <= value <= 10.0:
+        return f"must be in [0, 10] (logits; 0: no check), got {value}"
     return None
 
 
@@ -68,6 +71,7 @@ class Calibration:
     uncertainty: float
     tail_df: float
     early_count: float | None = None
+    late_swing: float | None = None
     fitted_on: tuple[str, ...] = ()
     tail_df_from: str | None = None  # how tail_df was found, when estimated from the late shifts
     criterion: str = "log_loss"
@@ -83,6 +87,8 @@ class Calibration:
         out = {"uncertainty": self.uncertainty, "tail_df": self.tail_df}
         if self.early_count is not None:
             out["early_count"] = self.early_count
+        if self.late_swing is not None:
+            out["late_swing"] = self.late_swing
         return out
 
     def to_dict(self) -> dict:
@@ -118,7 +124,7 @@ def read_calibration(path) -> Calibration:
         if key not in data:
             raise ScenarioError(source, key, "is required")
     overrides = {}
-    for key in ("uncertainty", "tail_df", "early_count"):
+    for key in MODEL_OVERRIDES:
         if key in data:
             problem = override_problem(key, data[key])
             if problem is not None:
@@ -126,5 +132,6 @@ def read_calibration(path) -> Calibration:
             overrides[key] = float(data[key])
     fitted = data.get("fitted_on") or ()
     return Calibration(overrides["uncertainty"], overrides["tail_df"], overrides.get("early_count"),
+                       late_swing=overrides.get("late_swing"),
                        fitted_on=tuple(fitted) if isinstance(fitted, list) else (str(fitted),),
                        criterion=data.get("criterion", "log_loss"), metrics=data.get("metrics"))

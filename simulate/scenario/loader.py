@@ -347,6 +347,7 @@ class _Checker(UnitsMixin):
             prior=self.prior(section.get("prior"), ids),
             # The two unit weights are fitted together: unit_prior_ballots alone keeps its former rule (schema.py).
             unit_count_bias=self.number(section.get("unit_count_bias", 0.0 if "unit_prior_ballots" in section else schema.DEFAULTS["model.unit_count_bias"]), "model.unit_count_bias", 0.0, 0.5),
+            late_swing=self.number(setting("late_swing"), "model.late_swing", 0.0, 10.0),
         )
 
     def calibration(self, value: Any) -> dict:

@@ -98,6 +98,7 @@ class Model:
     unit_prior_ballots: float
     prior: Prior | None  # defaults: simulate.scenario.schema.DEFAULTS, applied by the loader
     unit_count_bias: float = 0.0  # kappa of simulate.model.unit_weighting; 0: the own count at full weight
+    late_swing: float = 0.0  # no call a late swing this large (logits) would overturn: simulate.model.late_swing; 0: off
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ UNIT_ID_PATTERN = r"^[A-Za-z0-9_./ -]+$"
 PRIOR_KEYS = ("shares", "uncertainty")
 FINAL_KEYS = ("as_of", "counted")
 REMAINING_KEYS = ("estimate", "low", "high")
-MODEL_KEYS = ("calibration", "shift", "uncertainty", "tail_df", "early_count", "type_uncertainty", "unit_uncertainty", "unit_prior_ballots", "unit_count_bias", "prior")
+MODEL_KEYS = ("calibration", "shift", "uncertainty", "tail_df", "early_count", "type_uncertainty", "unit_uncertainty", "unit_prior_ballots", "unit_count_bias", "prior", "late_swing")
 SIMULATION_KEYS = ("draws", "seed", "call_confidence", "min_counted_fraction", "precision", "max_draws",
                    "correction_hold_hours", "fresh_hold_hours")
 
@@ -49,6 +49,11 @@ DEFAULTS = {
     "model.uncertainty": 0.0465,
     "model.tail_df": 2.9,
     "model.early_count": 0.066,
+    # No call rests on a count that a late swing against the leader of this many logits would
+    # overturn, whatever the simulated probability: the largest over the same five elections
+    # of each one's 99.5th percentile of late swings (Minnesota 2020's absentee ballots;
+    # simulate.model.late_swing). 0 turns the check off.
+    "model.late_swing": 1.2,
     # Units (simulate.model.units): spread of each vote type's and each unit's remaining
     # shares around the race-wide error.
     "model.type_uncertainty": 0.03,
