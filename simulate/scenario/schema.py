@@ -53,7 +53,7 @@ DEFAULTS = {
     # overturn, whatever the simulated probability: the largest over the same five elections
     # of each one's 99.5th percentile of late swings (Minnesota 2020's absentee ballots;
     # simulate.model.late_swing). 0 turns the check off.
-    "model.late_swing": 1.2,
+    "model.late_swing": 1.201,
     # Units (simulate.model.units): spread of each vote type's and each unit's remaining
     # shares around the race-wide error.
     "model.type_uncertainty": 0.03,
