@@ -255,8 +255,12 @@ def test_point_claims_and_wrong_near_calls():
     assert bt.point_claim(seats, 0.998, seats=2) is None
     measure = make_result({"yes": 4, "no": 6}, {"yes": 0.004, "no": 0.996}, rule="measure")
     assert bt.point_claim(measure, 0.995)[0].kind == "fails"
-    report = bt.score((make_scenario({"a": 45, "b": 30, "c": 25}, rule="top_two"),), [((held, held),)],
-                      {"draws": 1, "seed": 0, "call_confidence": 0.995, "uncertainty": 0.05, "tail_df": 0.0})
+    settings = {"draws": 1, "seed": 0, "call_confidence": 0.995, "uncertainty": 0.05, "tail_df": 0.0}
+    scenario = make_scenario({"a": 45, "b": 30, "c": 25}, rule="top_two")
+    # its counts (1-3 votes each, 100 to come) are within any late swing: more draws would not call it
+    assert bt.score((scenario,), [((held, held),)], settings).near_calls == 0
+    unchecked = dataclasses.replace(scenario, model=dataclasses.replace(scenario.model, late_swing=0.0))
+    report = bt.score((unchecked,), [((held, held),)], settings)
     assert (report.near_calls, report.wrong_calls) == (2, ())
     assert [(w.snapshot, w.call, w.truth) for w in report.wrong_near_calls] == [
         (0, "A elected", "runoff A vs B"), (1, "A elected", "runoff A vs B")]

@@ -66,27 +66,39 @@ def test_more_lead_or_more_counted_never_needs_a_smaller_swing(p, dp, f, df):
        seats=st.integers(1, 3))
 def test_candidate_order_does_not_change_the_overturning_swing(votes, remaining, seats):
     ids = tuple(f"c{i}" for i in range(len(votes)))
-    a = overturning_swing("plurality", seats, 0.5, votes, ids, remaining)
-    b = overturning_swing("plurality", seats, 0.5, votes[::-1], ids[::-1], remaining)
-    assert a == b or (math.isnan(a) and math.isnan(b))
+    winners = sorted(ids, key=lambda i: (-votes[ids.index(i)], i))[:seats]
+    a = overturning_swing("plurality", 0.5, votes, ids, remaining, "winner", winners)
+    b = overturning_swing("plurality", 0.5, votes[::-1], ids[::-1], remaining, "winner", winners)
+    assert a == b
 
 
-def test_the_sides_that_decide_each_rule():
+def test_the_sides_each_claim_rests_on():
     f = 1000 / 1500
-    # plurality for two seats: the second place (300) against the third (250)
-    got = overturning_swing("plurality", 2, 0.5, (450, 300, 250), ("a", "b", "c"), 500)
+    # two seats won by a and b: the last winner (300) against the first loser (250)
+    got = overturning_swing("plurality", 0.5, (450, 300, 250), ("a", "b", "c"), 500, "winner", ("a", "b"))
     assert got == pytest.approx(swing_needed(300.5 / 551, 0.5, f))
-    # a measure: yes against its threshold
-    got = overturning_swing("measure", 1, 0.55, (600, 400), ("yes", "no"), 500)
-    assert got == pytest.approx(swing_needed(600.5 / 1001, 0.55, f))
-    # majority: the leader against the threshold, and the second against the third, the smaller
-    lead = swing_needed(520.5 / 1001, 0.5, f)
-    assert overturning_swing("majority", 1, 0.5, (520, 260, 220), ("a", "b", "c"), 500) == pytest.approx(lead)
+    # a measure: yes against its threshold, passing or failing
+    for outcome in ("passes", "fails"):
+        got = overturning_swing("measure", 0.55, (600, 400), ("yes", "no"), 500, outcome, ())
+        assert got == pytest.approx(swing_needed(600.5 / 1001, 0.55, f))
+    # majority won outright: the winner's share of all votes against the threshold; 2nd and 3rd do not matter
+    got = overturning_swing("majority", 0.5, (520, 260, 220), ("a", "b", "c"), 500, "winner", ("a",))
+    assert got == pytest.approx(swing_needed(520.5 / 1001, 0.5, f))
+    # a runoff a vs b: the leader under the threshold, and each of the pair against the first outsider, c
     f = 990 / 1490
-    pair = swing_needed(200.5 / 391, 0.5, f)  # a close race for the runoff's second place
-    assert pair < swing_needed(600.5 / 991, 0.5, f)
-    assert overturning_swing("top_two", 1, 0.5, (600, 200, 190), ("a", "b", "c"), 500) == pytest.approx(pair)
-    assert overturning_swing("plurality", 1, 0.5, (10, 5), ("a", "b"), 0) == math.inf
+    votes, ids = (400, 300, 290), ("a", "b", "c")
+    pair = overturning_swing("top_two", 0.5, votes, ids, 500, "runoff", ("a", "b"))
+    assert pair == pytest.approx(min(swing_needed(400.5 / 991, 0.5, f), swing_needed(400.5 / 691, 0.5, f),
+                                     swing_needed(300.5 / 591, 0.5, f)))
+    assert pair == pytest.approx(swing_needed(300.5 / 591, 0.5, f))  # b against c decides it
+    # only a sure to be in it: a must stay ahead of the second outsider (c), whoever takes second
+    sure = overturning_swing("top_two", 0.5, votes, ids, 500, "runoff", ("a",))
+    assert sure == pytest.approx(min(swing_needed(400.5 / 991, 0.5, f), swing_needed(400.5 / 691, 0.5, f)))
+    assert sure > pair
+    # a runoff certain with both places open: only the leader staying under the threshold
+    assert overturning_swing("top_two", 0.5, votes, ids, 500, "runoff", ()) == pytest.approx(
+        swing_needed(400.5 / 991, 0.5, f))
+    assert overturning_swing("plurality", 0.5, (10, 5), ("a", "b"), 0, "winner", ("a",)) == math.inf
 
 
 def scenario_with_history(snaps, final, **model):
@@ -136,7 +148,7 @@ def test_a_sure_count_a_past_swing_would_overturn_is_not_called_and_says_why():
     assert result.candidates[0].p_win >= 0.995 and result.call.status == "too_close"
     assert f"late swing of {need:.2f} logits" in result.call.sentence and result.extra["late_swing_check"] is True
     assert point_claim(result, 0.995) is None  # more draws would not make it: not a near call either
-    assert swing_hold(guarded, guarded.count) == result.call.sentence
+    assert swing_hold(guarded, guarded.count, "winner", ("a",)) == result.call.sentence
     for late_swing in (0.5, 0.0):  # a smaller past swing, or the check off: called
         free = simulate.run(count_scenario({"a": 33_600, "b": 26_400}, remaining, late_swing=late_swing))
         assert free.call.status == "called" and "late_swing_check" not in free.extra
@@ -144,7 +156,7 @@ def test_a_sure_count_a_past_swing_would_overturn_is_not_called_and_says_why():
 
 def test_a_finished_count_is_never_withheld():
     done = count_scenario({"a": 501, "b": 499}, 0, late_swing=5.0)
-    assert swing_hold(done, done.count) is None
+    assert swing_hold(done, done.count, "winner", ("a",)) is None
 
 
 def test_late_swing_is_validated_by_the_loader_and_in_calibration_files(tmp_path):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..errors import ScenarioError
+from ..model.late_swing import swing_hold
 from ..outcome.runner import run as simulate_count
 from ..scenario.calibration_file import check_overrides
 from ..scenario.records import Scenario
@@ -415,6 +416,9 @@ def _check_calls(scenario: Scenario, j: int, res, t: Truth, wrong: dict) -> int:
     if point is None:
         return 0
     claim_, probability = point
+    count = (scenario.snapshots or (scenario.count,))[j]
+    if swing_hold(scenario, count, claim_.kind, claim_.members):  # more draws would not make it either
+        return 0
     if not compatible(claim_, t.claim()):
         names = {c.id: c.name for c in scenario.candidates}
         members = [c for c in scenario.ids if c in claim_.members]

@@ -28,10 +28,10 @@ The fitted swing (:func:`fit_late_swing`)
     one against leads built on polling-place votes; the others 0.50 to 1.13).
 
 The check (:func:`swing_needed`, :func:`overturning_swing`)
-    A call's outcome is decided by inequalities between two groups of votes -- the last winner
-    and the first loser (plurality), a share and its threshold (a measure; the leader's share
-    of all votes against the majority threshold), the second and third places (a runoff's
-    pair).  For each, with :math:`p` the group's counted share of the two sides, :math:`\theta`
+    A call's claim rests on inequalities between two groups of votes -- its last winner and
+    the first loser (plurality), a share and its threshold (a measure; an outright winner's
+    share of all votes; the leader's, for a runoff, staying under it), each candidate named in a
+    runoff against the first outsider who would push it out.  For each, with :math:`p` the group's counted share of the two sides, :math:`\theta`
     the share that flips it and :math:`f` the fraction of the two sides' votes counted (the
     remaining vote at its 90% interval's *high* end, shared out in proportion to the count; half
     a vote added to each side, so that a side with no votes yet has a finite logit), the
@@ -125,49 +125,57 @@ def swing_needed(p: float, theta: float, f: float) -> float:
     return 0.0
 
 
-def _sides(rule: str, seats: int, threshold: float, counted, ids) -> list[tuple[float, float, float]]:
-    """``(votes of one side, votes of both sides, share that flips it)`` of each inequality
-    that decides what the count says (module docstring)."""
+def _sides(rule: str, threshold: float, counted, ids, outcome: str, members) -> list[tuple[float, float, float]]:
+    """``(votes of one side, votes of both sides, share that flips it)`` of each inequality the
+    claim rests on (module docstring): ``outcome`` ``winner``, ``runoff``, ``passes`` or
+    ``fails``, ``members`` the ids it names (the winners; a runoff's pair, or those sure to be in
+    it)."""
     c = [float(v) for v in counted]
     total = sum(c)
-    order = sorted(range(len(c)), key=lambda j: -c[j])
-    if rule == "measure":
-        yes = list(ids).index("yes") if "yes" in ids else 0
-        return [(c[yes], total, threshold)]
-    if rule == "plurality":
-        if len(c) <= seats:
+    if outcome in ("passes", "fails"):
+        return [(c[list(ids).index("yes")], total, threshold)]
+    inside = [list(ids).index(m) for m in members]
+    outside = sorted((j for j in range(len(c)) if j not in inside), key=lambda j: -c[j])
+    if outcome == "winner":
+        if rule != "plurality":
+            return [(c[inside[0]], total, threshold)]  # outright: the winner's share of all votes
+        if not outside:
             return []
-        last, first_out = order[seats - 1], order[seats]
-        return [(c[last], c[last] + c[first_out], 0.5)]
-    out = [(c[order[0]], total, threshold)]
-    if len(c) > 2:
-        second, third = order[1], order[2]
-        out.append((c[second], c[second] + c[third], 0.5))
-    return out
+        weakest = min(inside, key=lambda j: c[j])  # the last winner against the first loser
+        return [(c[weakest], c[weakest] + c[outside[0]], 0.5)]
+    top = max(range(len(c)), key=lambda j: c[j])
+    sides = [(c[top], total, threshold)]  # no one clears the threshold
+    rivals = 2 - len(inside)  # outsiders that may pass a member and leave it in the runoff
+    if len(outside) > rivals:
+        threat = outside[rivals]
+        sides += [(c[j], c[j] + c[threat], 0.5) for j in inside]
+    return sides
 
 
-def overturning_swing(rule: str, seats: int, threshold: float, counted, ids, remaining_high: float) -> float:
-    """The smallest late swing that would change what the count says (module docstring), with
-    ``remaining_high`` votes still to come shared out in proportion to the count."""
+def overturning_swing(rule: str, threshold: float, counted, ids, remaining_high: float, outcome: str,
+                      members=()) -> float:
+    """The smallest late swing that would undo the claim (``outcome``, ``members``: see
+    :func:`_sides`), with ``remaining_high`` votes still to come shared out in proportion to the
+    count (module docstring)."""
     total = float(sum(counted))
     if total <= 0 or remaining_high <= 0:
         return math.inf
     f = total / (total + remaining_high)  # each side's votes: counted / (counted + its share of the remaining)
-    need = [swing_needed((v + 0.5) / (both + 1.0), theta, f) for v, both, theta in _sides(rule, seats, threshold, counted, ids)]
+    need = [swing_needed((v + 0.5) / (both + 1.0), theta, f)
+            for v, both, theta in _sides(rule, threshold, counted, ids, outcome, members)]
     return min(need, default=math.inf)
 
 
-def swing_hold(scenario, count) -> str | None:
-    """Why ``scenario``'s ``count`` is not to be called whatever its probability (a late swing no
-    larger than ``model.late_swing`` would overturn it), or None; never with nothing left to
-    count or with ``late_swing`` 0."""
+def swing_hold(scenario, count, outcome: str, members=()) -> str | None:
+    """Why the claim (``outcome``, ``members``) on ``scenario``'s ``count`` is not to be called
+    whatever its probability (a late swing no larger than ``model.late_swing`` would undo it), or
+    None; never with nothing left to count or with ``late_swing`` 0."""
     limit = scenario.model.late_swing
     remaining = count.remaining
     if limit <= 0.0 or (remaining.exact and remaining.estimate == 0):
         return None
-    race = scenario.race
     high = remaining.estimate if remaining.exact else remaining.high
-    need = overturning_swing(race.rule, race.seats, race.threshold, count.counted, scenario.ids, high)
+    need = overturning_swing(scenario.race.rule, scenario.race.threshold, count.counted, scenario.ids, high, outcome, members)
     if need > limit:
         return None
     return (f"Too close to call: a late swing of {need:.2f} logits against the count would overturn it, "

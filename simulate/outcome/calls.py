@@ -73,17 +73,13 @@ def lower_bound(p: float, n: int, z: float = Z_CALL) -> float:
     return max((centre - spread) / (1 + z2 / n), 0.0)
 
 
-def make_call(rule, seats, ids, names, tally, level, too_early, settled=False, z: float = Z_CALL,
-              withheld: str | None = None) -> Call:
+def make_call(rule, seats, ids, names, tally, level, too_early, settled=False, z: float = Z_CALL) -> Call:
     """Decide the race at ``level`` from a :class:`simulate.engine.driver.Tally`.
 
     ``too_early``: true (or the reason, a sentence) for a ``too_early`` call.
     ``settled``: nothing is left to count, so the outcome is not a Monte Carlo
     estimate (only exact ties are random) and no error bound is subtracted.
     ``z``: the Wilson bound's normal quantile (:func:`look_z` for a look of an adaptive run).
-    ``withheld``: the reason (a sentence) a ``called`` or ``runoff`` status is not to be made
-    whatever the probability (:func:`simulate.model.late_swing.swing_hold`): it becomes
-    ``too_close`` with that reason, the probability kept.
     """
     if rule != "measure" and len(ids) <= (seats if rule == "plurality" else 1):
         who = _join(names)
@@ -104,9 +100,13 @@ def make_call(rule, seats, ids, names, tally, level, too_early, settled=False, z
                     too_early if isinstance(too_early, str) else "Too early to call: too little of the vote is counted.")
     if settled and call.status != "called":
         return _tied(call, rule, names, tally)
-    if withheld and call.status in ("called", "runoff"):
-        return Call("too_close", None, (), call.confidence, level, withheld)
     return call
+
+
+def withhold(call: Call, reason: str) -> Call:
+    """``call`` (``called`` or ``runoff``) not made whatever its probability: ``too_close``,
+    saying ``reason`` (:func:`simulate.model.late_swing.swing_hold`), the probability kept."""
+    return Call("too_close", None, (), call.confidence, call.level, reason)
 
 
 def _tied(call: Call, rule, names, tally) -> Call:

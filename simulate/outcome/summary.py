@@ -12,7 +12,7 @@ from ..model.lump import threshold_fraction
 from ..scenario.centre import counted_fraction
 from ..scenario.corrections import held
 from ..scenario.records import Count, Scenario
-from .calls import Z_CALL, make_call
+from .calls import Z_CALL, make_call, withhold
 from .results import CandidateResult, Hurdle, RaceResult, ShareInterval
 
 
@@ -109,9 +109,10 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int, z: floa
     too_early = total == 0 or fraction < scenario.simulation.min_counted_fraction
     too_early = too_early or held(scenario, count) or False
     settled = count.remaining.exact and count.remaining.estimate == 0
-    withheld = None if too_early else swing_hold(scenario, count)
-    call = make_call(race.rule, race.seats, ids, names, tally, scenario.simulation.call_confidence, too_early, settled, z,
-                     withheld)
+    call = make_call(race.rule, race.seats, ids, names, tally, scenario.simulation.call_confidence, too_early, settled, z)
+    withheld = swing_hold(scenario, count, call.outcome, call.winners) if call.status in ("called", "runoff") else None
+    if withheld:
+        call = withhold(call, withheld)
     return RaceResult(
         race=race.name, rule=race.rule, as_of=count.as_of, draws=n, seed=seed,
         leader=ids[leader] if leader is not None else None,
@@ -126,5 +127,5 @@ def summarise(scenario: Scenario, count: Count, tally: Tally, seed: int, z: floa
         remaining=remaining_json(count),
         extra={**margin, **({"count_corrected": count.corrected} if count.corrected else {}),
                **({"held": True} if isinstance(too_early, str) else {}),
-               **({"late_swing_check": True} if withheld and call.status == "too_close" else {})},
+               **({"late_swing_check": True} if withheld else {})},
     )
