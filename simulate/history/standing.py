@@ -217,7 +217,8 @@ def withdrawal_cause(result, probability: float) -> str:
     """Why ``result``'s release did not make the call again, ``probability`` the call's under it:
     ``held`` (``too_early``: too little counted, or a hold on a corrected or fresh count),
     ``late_swing`` (the probability at the level, but a late swing no larger than
-    ``model.late_swing`` would overturn the count: :mod:`simulate.model.late_swing`), ``monte_carlo`` (the probability still at the level, withheld only by the bound on the
+    ``model.late_swing`` would overturn the count: :mod:`simulate.model.late_swing`),
+    ``monte_carlo`` (the probability still at the level, withheld only by the bound on the
     simulation's error: more draws would make it) or ``below_level`` (it fell under the level;
     the call stands above the retraction level all the same)."""
     if result.call.status == "too_early":

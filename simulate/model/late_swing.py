@@ -30,12 +30,13 @@ The fitted swing (:func:`fit_late_swing`)
 The check (:func:`swing_needed`, :func:`overturning_swing`)
     A call's claim rests on inequalities between two groups of votes -- its last winner and
     the first loser (plurality), a share and its threshold (a measure; an outright winner's
-    share of all votes; the leader's, for a runoff, staying under it), each candidate named in a
-    runoff against the first outsider who would push it out.  For each, with :math:`p` the group's counted share of the two sides, :math:`\theta`
-    the share that flips it and :math:`f` the fraction of the two sides' votes counted (the
-    remaining vote at its 90% interval's *high* end, shared out in proportion to the count; half
-    a vote added to each side, so that a side with no votes yet has a finite logit), the
-    final share is :math:`f p + (1 - f) q`, so the late share that flips it is
+    share of all votes; the leader's, for a runoff, staying under it), each candidate named in
+    a runoff against the first outsider who would push it out.  For each, with :math:`p` the
+    group's counted share of the two sides (half a vote added to each, so that a side with no
+    votes yet has a finite logit), :math:`\theta` the share that flips it and :math:`f` the
+    fraction of the two sides' votes counted (the remaining vote at its 90% interval's *high*
+    end, shared out in proportion to the count), the final share is :math:`f p + (1 - f) q`,
+    so the late share that flips it is
 
     .. math:: q^* = \frac{\theta - f p}{1 - f},
 
@@ -51,7 +52,8 @@ import math
 
 import numpy as np
 
-__all__ = ["late_swings", "fit_late_swing", "swing_needed", "overturning_swing", "MAX_NOISE", "LEVEL"]
+__all__ = ["late_swings", "fit_late_swing", "swing_needed", "overturning_swing", "swing_hold", "MAX_NOISE", "LEVEL",
+           "MIN_SWINGS"]
 
 #: Largest binomial standard deviation of a usable swing (as for the late shifts).
 MAX_NOISE = 0.05
