@@ -56,7 +56,7 @@ def test_general_favours_gascon_and_la_county_fit_is_sure_but_the_late_swing_che
     assert 0.97 < gascon["p_outright"] < 0.995
     # LA County's own fit (its 2024 primary) is sharper on an LA count: 99.5% sure. But with the
     # remaining vote at its high end (1,000,000) Lacey needs 60.6% of it, a swing of 0.58 logits,
-    # within the 0.628 LA's own late ballots reached: no call yet, the probability kept
+    # within the 0.665 LA's own late ballots reached: no call yet, the probability kept
     out = run_json(capsys, with_la_calibration(tmp_path))
     assert out["call"]["status"] == "too_close" and out["call"]["confidence"] >= 0.995
     assert "late swing of 0.58 logits" in out["call"]["sentence"] and out["late_swing_check"] is True

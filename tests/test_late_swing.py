@@ -13,8 +13,8 @@ import simulate
 from simulate.errors import ScenarioError
 from simulate.history import backtest as bt
 from simulate.history.scoring import point_claim
-from simulate.model.late_swing import (MAX_NOISE, MIN_SWINGS, fit_late_swing, late_swings, overturning_swing, swing_hold,
-                                       swing_needed)
+from simulate.model.late_swing import (MAX_NOISE, MIN_COUNTED, MIN_SWINGS, fit_late_swing, late_swings,
+                                       overturning_swing, swing_hold, swing_needed)
 
 
 def expit(x: float) -> float:
@@ -110,22 +110,25 @@ def scenario_with_history(snaps, final, **model):
 
 def test_late_swings_are_the_leaders_two_way_logit_against_the_late_ballots():
     final = {"a": 60_000, "b": 50_000, "c": 10_000}
-    snaps = [{"counted": {"a": 30_000, "b": 20_000, "c": 5_000}, "remaining": {"estimate": 65_000}},
+    snaps = [{"counted": {"a": 3_000, "b": 2_000, "c": 500}, "remaining": {"estimate": 95_000}},  # under 5%: never called
+             {"counted": {"a": 30_000, "b": 20_000, "c": 5_000}, "remaining": {"estimate": 65_000}},
              {"counted": {"a": 30_000, "b": 20_000, "c": 5_000}, "remaining": {"estimate": 60_000}},  # repeated
              {"counted": {"a": 59_990, "b": 49_990, "c": 9_990}, "remaining": {"estimate": 30}}]  # too noisy
     s = late_swings([scenario_with_history(snaps, final)])
     # the leader a had 30/(30+20) of the two, and 30/(30+30) of the late ballots
     assert s.tolist() == pytest.approx([logit(0.6) - logit(0.5)])
+    assert 5_500 < MIN_COUNTED * 120_000 < 55_000
     assert math.sqrt((1 / 60_000 + 1 / 50_000) / 0.24) < MAX_NOISE < math.sqrt((1 / 20 + 1 / 99_980) / 0.25)
 
 
-def test_the_fit_is_the_largest_of_each_elections_quantile():
+def test_the_fit_is_the_largest_swing_of_any_election():
     import numpy as np
 
     calm, rough = np.linspace(0.0, 0.5, 201), np.linspace(0.0, 1.0, 201)
-    assert fit_late_swing({"calm": calm, "rough": rough}) == pytest.approx(round(float(np.quantile(rough, 0.995)), 3))
-    assert fit_late_swing({"calm": calm, "tiny": np.array([5.0] * (MIN_SWINGS - 1))}) == pytest.approx(
-        round(float(np.quantile(calm, 0.995)), 3))  # too few swings to count
+    assert fit_late_swing({"calm": calm, "rough": rough}) == 1.0
+    assert fit_late_swing({"calm": calm, "rough": rough}, level=0.995) == pytest.approx(
+        round(float(np.quantile(rough, 0.995)), 3))
+    assert fit_late_swing({"calm": calm, "tiny": np.array([5.0] * (MIN_SWINGS - 1))}) == 0.5  # too few to count
     with pytest.raises(ValueError):
         fit_late_swing({"tiny": np.array([1.0])})
 

@@ -18,14 +18,18 @@ The swing
     :math:`q` the same share of the ballots counted after the release (final minus counted).
     Only swings the ballot-level noise cannot explain are used: binomial standard deviation
     :math:`\sqrt{(1/L + 1/C)/(p(1-p))}` (:math:`L`, :math:`C` the two's late and counted
-    votes) under :data:`MAX_NOISE`, as for the late shifts (:mod:`simulate.model.late_shift`).
+    votes) under :data:`MAX_NOISE`, as for the late shifts (:mod:`simulate.model.late_shift`);
+    and only at releases that could be called, with at least :data:`MIN_COUNTED` of the
+    contest's final vote counted (the default ``min_counted_fraction``: the first returns of a
+    big contest, a few rural precincts, stray further but are never called on).
 
 The fitted swing (:func:`fit_late_swing`)
-    Per election, the :data:`LEVEL` quantile of its swings (each release of each contest one
-    swing); the largest over the elections: a swing that one election in the corpus reached at
-    the call level's rate.  Fitted on LA County 2024 primary and general, North Carolina 2020 and
-    Minnesota 2020 and 2022, it is 1.20 (Minnesota 2020, whose absentee ballots broke three to
-    one against leads built on polling-place votes; the others 0.50 to 1.13).
+    The largest swing of any election (:data:`LEVEL` the quantile taken per election, 1: its
+    largest): a reversal the corpus has seen.  Fitted on LA County 2024 primary and general,
+    North Carolina 2020 and Minnesota 2020 and 2022, it is 1.378 (Minnesota 2020's State House
+    51B at 22:20 on election night: 10,576 counted, its absentee ballots then breaking three to
+    one against the leader); the others' largest are 0.665 and 0.692 (LA), 0.721 (North
+    Carolina) and 1.040 (Minnesota 2022).
 
 The check (:func:`swing_needed`, :func:`overturning_swing`)
     A call's claim rests on inequalities between two groups of votes -- its last winner and
@@ -53,12 +57,15 @@ import math
 import numpy as np
 
 __all__ = ["late_swings", "fit_late_swing", "swing_needed", "overturning_swing", "swing_hold", "MAX_NOISE", "LEVEL",
-           "MIN_SWINGS"]
+           "MIN_SWINGS", "MIN_COUNTED"]
 
 #: Largest binomial standard deviation of a usable swing (as for the late shifts).
 MAX_NOISE = 0.05
-#: The per-election quantile of the swings taken (the call level's).
-LEVEL = 0.995
+#: The per-election quantile of the swings taken: 1, the largest seen.
+LEVEL = 1.0
+#: Releases with less of the final vote counted than this are never called (the default
+#: ``simulation.min_counted_fraction``), so their swings do not count.
+MIN_COUNTED = 0.05
 #: Fewest usable swings an election needs to count in the fit.
 MIN_SWINGS = 20
 
@@ -84,7 +91,7 @@ def late_swings(scenarios) -> np.ndarray:
 
 def _swing(counted: np.ndarray, final: np.ndarray) -> float | None:
     late = final - counted
-    if counted.size < 2 or (late < 0).any():
+    if counted.size < 2 or (late < 0).any() or counted.sum() < MIN_COUNTED * final.sum():
         return None
     order = np.argsort(-counted, kind="stable")
     a, b = order[0], order[1]
@@ -100,9 +107,9 @@ def _swing(counted: np.ndarray, final: np.ndarray) -> float | None:
 
 
 def fit_late_swing(swings: dict, level: float = LEVEL) -> float:
-    """The largest over elections (``{name: late_swings(...)}``) of each one's ``level`` quantile;
-    elections with fewer than :data:`MIN_SWINGS` usable swings are left out.  Raises
-    ``ValueError`` when none is left."""
+    """The largest over elections (``{name: late_swings(...)}``) of each one's ``level`` quantile
+    (by default its largest swing); elections with fewer than :data:`MIN_SWINGS` usable swings
+    are left out.  Raises ``ValueError`` when none is left."""
     per = [float(np.quantile(s, level)) for s in swings.values() if len(s) >= MIN_SWINGS]
     if not per:
         raise ValueError(f"no election has {MIN_SWINGS} usable late swings")

@@ -50,10 +50,10 @@ DEFAULTS = {
     "model.tail_df": 2.9,
     "model.early_count": 0.066,
     # No call rests on a count that a late swing against the leader of this many logits would
-    # overturn, whatever the simulated probability: the largest over the same five elections
-    # of each one's 99.5th percentile of late swings (Minnesota 2020's absentee ballots;
+    # overturn, whatever the simulated probability: the largest late swing of the same five
+    # elections at a release that could be called (Minnesota 2020's absentee ballots;
     # simulate.model.late_swing). 0 turns the check off.
-    "model.late_swing": 1.201,
+    "model.late_swing": 1.378,
     # Units (simulate.model.units): spread of each vote type's and each unit's remaining
     # shares around the race-wide error.
     "model.type_uncertainty": 0.03,
