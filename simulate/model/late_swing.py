@@ -56,6 +56,8 @@ import math
 
 import numpy as np
 
+from ..scenario.schema import DEFAULTS
+
 __all__ = ["late_swings", "fit_late_swing", "swing_needed", "overturning_swing", "swing_hold", "MAX_NOISE", "LEVEL",
            "MIN_SWINGS", "MIN_COUNTED"]
 
@@ -65,7 +67,7 @@ MAX_NOISE = 0.05
 LEVEL = 1.0
 #: Releases with less of the final vote counted than this are never called (the default
 #: ``simulation.min_counted_fraction``), so their swings do not count.
-MIN_COUNTED = 0.05
+MIN_COUNTED = DEFAULTS["simulation.min_counted_fraction"]
 #: Fewest usable swings an election needs to count in the fit.
 MIN_SWINGS = 20
 
